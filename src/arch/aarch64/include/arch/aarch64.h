@@ -1,0 +1,52 @@
+/* Internal interfaces between the files of src/arch/aarch64. */
+#ifndef ARCH_AARCH64_H
+#define ARCH_AARCH64_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "arch/vcpu_types.h"
+
+struct vcpu;
+
+/* VTCR_EL2: 4 KiB granule, 39-bit IPA starting at level 1, 40-bit PA,
+ * inner-shareable write-back walks. tools/gen_config.py sizes the stage-2
+ * pool for exactly this layout. */
+#define VTCR_EL2_VALUE ((1ull << 31) | (2ull << 16) | (3ull << 12) | (1ull << 10) | (1ull << 8) \
+                        | (1ull << 6) | 25ull)
+
+/* Exception kinds returned by hv_guest_enter (vectors.S). */
+#define EXC_SYNC    0u
+#define EXC_IRQ     1u
+#define EXC_FIQ     2u
+#define EXC_SERROR  3u
+#define EXC_AARCH32 4u
+
+void secondary_entry(void);
+uint64_t hv_guest_enter(struct guest_regs *regs);
+void fp_save(struct fp_state *fp);
+void fp_restore(const struct fp_state *fp);
+
+_Noreturn void arch_boot_primary(uint64_t dtb);
+_Noreturn void arch_boot_secondary(uint64_t cpu);
+_Noreturn void arch_el2_fault(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t far);
+
+void mmu_el2_build(void);
+void mmu_el2_enable(void);
+
+void gic_dist_init(void);
+void gic_cpu_init(uint32_t cpu);
+uint32_t gic_num_lrs(void);
+
+/* Turn the exception just taken from the guest into v->exit. */
+void trap_decode(struct vcpu *v, uint64_t kind);
+/* SMCCC call in x0..x3 of the guest (HVC or SMC): PSCI or hypercall. */
+void smccc_dispatch(struct vcpu *v);
+/* PSCI return code for a core enum vcpu_on_result. */
+int64_t psci_cpu_on_code(uint64_t on_result);
+
+/* List registers of the VCPU loaded on this CPU. */
+void vgic_lr_save(struct vcpu *v);
+void vgic_lr_restore(const struct vcpu *v);
+bool vgic_lr_pending(const struct vcpu *v, bool loaded);
+
+#endif

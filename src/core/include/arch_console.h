@@ -1,0 +1,10 @@
+/* The physical UART the hypervisor writes its own and the guests' lines to. */
+#ifndef ARCH_CONSOLE_H
+#define ARCH_CONSOLE_H
+
+#include "types.h"
+
+void arch_console_init(void);
+void arch_console_putc(char c);
+
+#endif

@@ -1,0 +1,57 @@
+/* VMs: their state, start, stop and restart. */
+#ifndef VM_H
+#define VM_H
+
+#include "types.h"
+#include "cfg_types.h"
+#include "cfg_sizes.h"
+#include "arch_lock.h"
+#include "wait_queue.h"
+#include "console.h"
+#include "arch/vcpu_types.h"
+
+enum vm_state {
+    VM_RUNNING = 0,
+    VM_STOPPING,  /* its VCPUs are leaving; the last one out finishes */
+    VM_STOPPED,
+};
+
+struct vm {
+    const struct cfg_vm *cfg;
+    struct vcpu *vcpus;       /* cfg->num_vcpus entries of the global array */
+    struct spinlock lock;     /* VM and VCPU state, the wait queue */
+    struct wait_queue wq;     /* VCPUs that are OFF or HALTED */
+    volatile uint32_t state;  /* enum vm_state */
+    uint32_t live_vcpus;      /* VCPUs not yet STOPPED while stopping */
+    bool restart_requested;
+    uint32_t boot_count;      /* starts so far, 1 after the first boot */
+    uint32_t fault_restarts;  /* restarts caused by faults, for restart_limit */
+    uint16_t index;
+    struct arch_vm arch;      /* stage-2 root, VMID */
+    struct console_line console;
+};
+
+extern struct vm vms[];
+
+/* Boot CPU, before the secondaries run: build every VM, load images. */
+void vm_init_all(void);
+/* Boot CPU: make every VM's VCPU 0 runnable. */
+void vm_start_all(void);
+
+/* Translate a guest range to a hypervisor pointer if it lies inside one
+ * RAM region of the VM (writable if `write`); NULL otherwise. */
+void *vm_guest_ptr(const struct vm *vm, uint64_t ipa, uint64_t len, bool write);
+bool vm_ipa_in_ram(const struct vm *vm, uint64_t ipa);
+
+/* Begin stopping the VM (restart: start it again once stopped). */
+void vm_request_stop(struct vm *vm, bool restart);
+/* A guest-caused fault on `v`: one log line, then the VM's fault policy. */
+void vm_fault(struct vcpu *v);
+
+/* Scheduler hook: `v` belongs to a stopping VM; retire it (last out finishes). */
+void vm_retire_vcpu(struct vcpu *v);
+
+/* Number of VMs not yet stopped for good. */
+uint32_t vm_running_count(void);
+
+#endif

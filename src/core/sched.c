@@ -1,0 +1,132 @@
+/* The per-physical-CPU cooperative loop. A VCPU keeps its CPU until it
+ * halts, yields, turns itself off, or its optional budget runs out; then
+ * the next runnable VCPU of this CPU runs, round-robin. This file runs on
+ * every exit: no logging, no searching beyond this CPU's own VCPU list. */
+#include "sched.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "exit_handler.h"
+#include "arch_cpu.h"
+#include "arch_timer.h"
+#include "arch_vcpu.h"
+
+struct pcpu pcpus[CFG_NUM_PCPUS];
+
+static struct vcpu *pcpu_vcpu(const struct pcpu *pc, uint32_t slot)
+{
+    const struct cfg_pcpu *c = &cfg_pcpus[pc->id];
+    return &vcpus[cfg_pcpu_vcpus[c->first + slot]];
+}
+
+struct vcpu *sched_pick(struct pcpu *pc)
+{
+    uint32_t count = cfg_pcpus[pc->id].count;
+    uint32_t i;
+
+    for (i = 0u; i < count; i++) {
+        uint32_t slot = (pc->rr_next + i) % count;
+        struct vcpu *v = pcpu_vcpu(pc, slot);
+
+        if ((v->vm->state == VM_STOPPING) && (v->state != VCPU_STOPPED)) {
+            vm_retire_vcpu(v);
+            continue;
+        }
+        if (v->state == VCPU_RUNNABLE) {
+            pc->rr_next = (slot + 1u) % count;
+            return v;
+        }
+    }
+    return NULL;
+}
+
+void sched_arm_timer(struct pcpu *pc, const struct vcpu *running)
+{
+    uint32_t count = cfg_pcpus[pc->id].count;
+    uint64_t deadline = TIMER_NEVER;
+    uint32_t i;
+
+    for (i = 0u; i < count; i++) {
+        const struct vcpu *v = pcpu_vcpu(pc, i);
+        if ((v != pc->loaded) && (v->state == VCPU_HALTED) && (v->timer_deadline < deadline)) {
+            deadline = v->timer_deadline;
+        }
+    }
+    pc->slice_end = TIMER_NEVER;
+    if ((running != NULL) && (running->cfg->budget_ns != 0u) && (count > 1u)) {
+        pc->slice_end = arch_timer_now() + arch_timer_ns_to_ticks(running->cfg->budget_ns);
+        if (pc->slice_end < deadline) {
+            deadline = pc->slice_end;
+        }
+    }
+    arch_timer_set(deadline);
+}
+
+void sched_timer_expired(struct pcpu *pc)
+{
+    uint32_t count = cfg_pcpus[pc->id].count;
+    uint64_t now = arch_timer_now();
+    uint32_t i;
+
+    for (i = 0u; i < count; i++) {
+        struct vcpu *v = pcpu_vcpu(pc, i);
+        if ((v != pc->loaded) && (v->state == VCPU_HALTED) && (v->timer_deadline <= now)) {
+            vcpu_wake(v);
+        }
+    }
+    if (pc->slice_end <= now) {
+        pc->yield = true;
+    }
+    /* Re-armed when the next VCPU is chosen (or on idle). */
+}
+
+/* Switch the hardware context of this CPU to `v`. */
+static void sched_switch_to(struct pcpu *pc, struct vcpu *v)
+{
+    struct vcpu *old = pc->loaded;
+
+    if ((old != v) && (old != NULL)) {
+        arch_vcpu_unload(old);
+        old->timer_deadline = arch_vcpu_timer_deadline(old);
+        pc->loaded = NULL;
+    }
+    if (v->reset_pending) {
+        arch_vcpu_reset(v, v->reset_entry, v->reset_arg);
+        v->reset_pending = false;
+        pc->loaded = NULL; /* the reset state must be loaded afresh */
+    }
+    if (pc->loaded != v) {
+        arch_vcpu_load(v);
+        pc->loaded = v;
+        v->timer_deadline = TIMER_NEVER;
+        sched_arm_timer(pc, v);
+    }
+}
+
+void sched_step(struct pcpu *pc)
+{
+    struct vcpu *v = pc->loaded;
+
+    /* Keep running the loaded VCPU while it wants the CPU (cooperative). */
+    if ((v == NULL) || pc->yield || (v->state != VCPU_RUNNABLE) || (v->vm->state != VM_RUNNING)
+        || v->reset_pending) {
+        pc->yield = false;
+        v = sched_pick(pc);
+    }
+    if (v == NULL) {
+        sched_arm_timer(pc, NULL);
+        arch_cpu_idle();
+        irq_handle_pending(pc);
+        return;
+    }
+    sched_switch_to(pc, v);
+    arch_vcpu_run(v);
+    v->nr_exits++;
+    exit_handle(pc, v);
+}
+
+_Noreturn void sched_loop(struct pcpu *pc)
+{
+    for (;;) {
+        sched_step(pc);
+    }
+}

@@ -1,0 +1,238 @@
+/* VMs: build them at boot, (re)load their images, and coordinate their
+ * stop: the VCPU that requests it marks the VM stopping, every VCPU is
+ * retired by its own physical CPU, and the last one out finishes the job
+ * (restart, or count the VM as gone and power off when none is left). */
+#include "vm.h"
+#include "vcpu.h"
+#include "sched.h"
+#include "lib.h"
+#include "log.h"
+#include "arch_cpu.h"
+#include "arch_irq.h"
+#include "arch_vcpu.h"
+
+struct vm vms[CFG_NUM_VMS];
+
+static struct spinlock running_lock;
+static uint32_t running_vms;
+
+static void vm_load_images(const struct vm *vm)
+{
+    uint32_t i;
+
+    for (i = 0u; i < vm->cfg->num_images; i++) {
+        const struct cfg_image *img = &vm->cfg->images[i];
+        void *dst = vm_guest_ptr(vm, img->load_ipa, img->size, true);
+
+        if (dst == NULL) {
+            /* The generator checked this; a mismatch is a build error. */
+            panic("vm %s: image %u does not fit its RAM", vm->cfg->name, i);
+        }
+        (void)memcpy(dst, img->data, (size_t)img->size);
+    }
+}
+
+static void vm_clear_ram(const struct vm *vm)
+{
+    uint32_t i;
+
+    for (i = 0u; i < vm->cfg->num_regions; i++) {
+        const struct cfg_mem_region *r = &vm->cfg->regions[i];
+        if ((r->flags & (CFG_MEM_RAM | CFG_MEM_SHARED)) == CFG_MEM_RAM) {
+            (void)memset(arch_pa_to_ptr(r->pa), 0, (size_t)r->size);
+        }
+    }
+}
+
+/* Every VCPU OFF on the wait queue except VCPU 0, which its CPU resets to
+ * the VM's entry point. Caller: the VM is not running anywhere. */
+static void vm_boot(struct vm *vm)
+{
+    uint32_t i;
+
+    arch_spin_lock(&vm->lock);
+    wq_init(&vm->wq);
+    for (i = 0u; i < vm->cfg->num_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        v->reset_pending = false;
+        v->timer_deadline = UINT64_MAX;
+        if (i == 0u) {
+            v->reset_entry = vm->cfg->entry_ipa;
+            v->reset_arg = vm->cfg->dtb_ipa;
+            v->reset_pending = true;
+            v->state = VCPU_RUNNABLE;
+        } else {
+            v->state = VCPU_OFF;
+            wq_add(&vm->wq, v);
+        }
+    }
+    vm->boot_count++;
+    vm->console.len = 0u;
+    vm->state = VM_RUNNING;
+    arch_spin_unlock(&vm->lock);
+    if ((uint32_t)vm->vcpus[0].pcpu != arch_cpu_id()) {
+        arch_irq_kick(vm->vcpus[0].pcpu);
+    }
+}
+
+void vm_init_all(void)
+{
+    uint32_t i;
+    uint32_t j;
+
+    for (i = 0u; i < CFG_NUM_VMS; i++) {
+        struct vm *vm = &vms[i];
+
+        vm->cfg = &cfg_vms[i];
+        vm->index = (uint16_t)i;
+        vm->vcpus = &vcpus[vm->cfg->first_vcpu];
+        vm->state = VM_STOPPED;
+        wq_init(&vm->wq);
+        for (j = 0u; j < vm->cfg->num_vcpus; j++) {
+            struct vcpu *v = &vm->vcpus[j];
+            v->index = (uint16_t)(vm->cfg->first_vcpu + j);
+            v->cfg = &cfg_vcpus[v->index];
+            v->vm = vm;
+            v->id = (uint16_t)j;
+            v->pcpu = v->cfg->pcpu;
+            v->state = VCPU_STOPPED;
+        }
+        if (arch_vm_init(vm) != 0) {
+            panic("vm %s: stage-2 page-table pool too small", vm->cfg->name);
+        }
+        vm_load_images(vm);
+    }
+    running_vms = CFG_NUM_VMS;
+}
+
+void vm_start_all(void)
+{
+    uint32_t i;
+
+    for (i = 0u; i < CFG_NUM_VMS; i++) {
+        vm_boot(&vms[i]);
+    }
+}
+
+void *vm_guest_ptr(const struct vm *vm, uint64_t ipa, uint64_t len, bool write)
+{
+    uint32_t i;
+
+    for (i = 0u; i < vm->cfg->num_regions; i++) {
+        const struct cfg_mem_region *r = &vm->cfg->regions[i];
+
+        if ((r->flags & CFG_MEM_RAM) == 0u) {
+            continue;
+        }
+        if (write && ((r->flags & CFG_MEM_RO) != 0u)) {
+            continue;
+        }
+        /* Written so that no sum can overflow: ipa and len are the guest's. */
+        if ((ipa >= r->ipa) && (len <= r->size) && ((ipa - r->ipa) <= (r->size - len))) {
+            return arch_pa_to_ptr(r->pa + (ipa - r->ipa));
+        }
+    }
+    return NULL;
+}
+
+bool vm_ipa_in_ram(const struct vm *vm, uint64_t ipa)
+{
+    return vm_guest_ptr(vm, ipa, 4u, false) != NULL;
+}
+
+uint32_t vm_running_count(void)
+{
+    return running_vms;
+}
+
+void vm_request_stop(struct vm *vm, bool restart)
+{
+    uint32_t i;
+    bool started = false;
+
+    arch_spin_lock(&vm->lock);
+    if (vm->state == VM_RUNNING) {
+        vm->state = VM_STOPPING;
+        vm->live_vcpus = vm->cfg->num_vcpus;
+        vm->restart_requested = restart;
+        started = true;
+    }
+    arch_spin_unlock(&vm->lock);
+    if (!started) {
+        return;
+    }
+    /* Every physical CPU with a VCPU of this VM must notice. */
+    for (i = 0u; i < vm->cfg->num_vcpus; i++) {
+        uint32_t cpu = vm->vcpus[i].pcpu;
+        if (cpu != arch_cpu_id()) {
+            arch_irq_kick(cpu);
+        }
+    }
+}
+
+static void vm_finish_stop(struct vm *vm)
+{
+    bool power_off = false;
+
+    if (vm->restart_requested) {
+        log_line("vm %s: restarting (start #%u)", vm->cfg->name, vm->boot_count + 1u);
+        vm_clear_ram(vm);
+        vm_load_images(vm);
+        vm_boot(vm);
+        return;
+    }
+    log_line("vm %s: stopped", vm->cfg->name);
+    arch_spin_lock(&running_lock);
+    running_vms--;
+    power_off = (running_vms == 0u);
+    arch_spin_unlock(&running_lock);
+    if (power_off) {
+        log_line("all VMs stopped: powering off");
+        arch_system_off();
+    }
+}
+
+void vm_retire_vcpu(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    struct pcpu *pc = &pcpus[v->pcpu];
+    bool last = false;
+
+    arch_spin_lock(&vm->lock);
+    if ((vm->state != VM_STOPPING) || (v->state == VCPU_STOPPED)) {
+        arch_spin_unlock(&vm->lock);
+        return;
+    }
+    (void)wq_remove(&vm->wq, v);
+    v->state = VCPU_STOPPED;
+    vm->live_vcpus--;
+    if (vm->live_vcpus == 0u) {
+        vm->state = VM_STOPPED;
+        last = true;
+    }
+    arch_spin_unlock(&vm->lock);
+
+    if (pc->loaded == v) {
+        arch_vcpu_unload(v);
+        pc->loaded = NULL;
+    }
+    if (last) {
+        vm_finish_stop(vm);
+    }
+}
+
+void vm_fault(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    const struct vcpu_exit *e = &v->exit;
+    bool restart = false;
+
+    if ((vm->cfg->on_fault == CFG_FAULT_RESTART) && (vm->fault_restarts < vm->cfg->restart_limit)) {
+        vm->fault_restarts++;
+        restart = true;
+    }
+    log_line("vm %s vcpu %u: fault: %s at 0x%lx, pc 0x%lx, syndrome 0x%lx: %s",
+             vm->cfg->name, (uint32_t)v->id, exit_cause_name(e->cause), e->addr, e->pc,
+             e->syndrome, restart ? "restarting VM" : "stopping VM");
+    vm_request_stop(vm, restart);
+}
