@@ -53,7 +53,7 @@ mkdir -p "$debs" "$arm64"
 for p in $ARM64_PKGS "$kpkg"; do
   stamp="$arm64/.$p.unpacked"
   [ -f "$stamp" ] && continue
-  ( cd "$debs" && ls "${p}"_*_arm64.deb >/dev/null 2>&1 || apt-get download -q "$p:arm64" >/dev/null )
+  ( cd "$debs" && ls "${p}"_*_arm64.deb >/dev/null 2>&1 || apt-get download -q -o APT::Sandbox::User=root "$p:arm64" >/dev/null )
   deb=$(ls "$debs/${p}"_*_arm64.deb | head -n 1)
   echo "setup: unpacking $(basename "$deb")"
   dpkg-deb -x "$deb" "$arm64"

@@ -12,6 +12,8 @@
 
 struct pcpu pcpus[CFG_NUM_PCPUS];
 
+#define IDLE_RECHECK_NS 1000000u
+
 static struct vcpu *pcpu_vcpu(const struct pcpu *pc, uint32_t slot)
 {
     const struct cfg_pcpu *c = &cfg_pcpus[pc->id];
@@ -52,6 +54,16 @@ void sched_arm_timer(struct pcpu *pc, const struct vcpu *running)
         }
     }
     pc->slice_end = TIMER_NEVER;
+    if (running == NULL) {
+        /* Idle: wake at least every IDLE_RECHECK_NS even if no interrupt
+         * comes. Under single-threaded emulation (QEMU -icount) a busy
+         * CPU is only descheduled at a timer deadline, so without one a
+         * kick from it could wait forever. */
+        uint64_t recheck = arch_timer_now() + arch_timer_ns_to_ticks(IDLE_RECHECK_NS);
+        if (recheck < deadline) {
+            deadline = recheck;
+        }
+    }
     if ((running != NULL) && (running->cfg->budget_ns != 0u) && (count > 1u)) {
         pc->slice_end = arch_timer_now() + arch_timer_ns_to_ticks(running->cfg->budget_ns);
         if (pc->slice_end < deadline) {

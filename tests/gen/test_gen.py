@@ -228,11 +228,11 @@ def incbin_paths_relative_to_cwd():
 def shared_cpu_tables():
     out = generate("config/shared_cpu.toml")
     sizes, c, s = (read(os.path.join(out, n)) for n in ("cfg_sizes.h", "hv_config.c", "images.S"))
-    for line in ("#define CFG_NUM_VMS 3U", "#define CFG_NUM_VCPUS 5U", "#define CFG_NUM_PCPUS 4U",
-                 "#define CFG_MAX_VCPUS_PER_VM 2U", "#define CFG_MAX_VCPUS_PER_PCPU 3U",
-                 "#define CFG_S2_POOL_PAGES 6U", "#define CFG_HYP_BASE 0x40000000ULL",
-                 "#define CFG_HYP_SIZE 0x10000000ULL", "#define CFG_HYP_LOAD 0x40200000ULL",
-                 "#define CFG_NUM_IRQS_MAX 0U", '#define CFG_PLATFORM_NAME "qemu-aarch64"'):
+    for line in ("#define CFG_NUM_VMS CFG_U(3)", "#define CFG_NUM_VCPUS CFG_U(5)", "#define CFG_NUM_PCPUS CFG_U(4)",
+                 "#define CFG_MAX_VCPUS_PER_VM CFG_U(2)", "#define CFG_MAX_VCPUS_PER_PCPU CFG_U(3)",
+                 "#define CFG_S2_POOL_PAGES CFG_U(6)", "#define CFG_HYP_BASE CFG_ULL(0x40000000)",
+                 "#define CFG_HYP_SIZE CFG_ULL(0x10000000)", "#define CFG_HYP_LOAD CFG_ULL(0x40200000)",
+                 "#define CFG_NUM_IRQS_MAX CFG_U(0)", '#define CFG_PLATFORM_NAME "qemu-aarch64"'):
         check(line in sizes, f"cfg_sizes.h lacks {line!r}")
     check(s.count(".incbin") == 5, "expected 2 deduplicated image blobs + 3 DTBs")
     check(c.count("hv_blob_0, .size = 4096ULL") == 2, "vm0 and vm1 should share blob 0")
@@ -328,7 +328,7 @@ def features_config_tables():
                 ".dtb_ipa = 0x40f00000ULL", ".irqs = vm0_irqs,", ".num_regions = 6U"]
     for text in expected:
         check(text in c, f"hv_config.c lacks {text!r}")
-    for text in ("#define CFG_NUM_IRQS_MAX 5U", "#define CFG_MAX_VCPUS_PER_PCPU 2U", "#define CFG_S2_POOL_PAGES 10U"):
+    for text in ("#define CFG_NUM_IRQS_MAX CFG_U(5)", "#define CFG_MAX_VCPUS_PER_PCPU CFG_U(2)", "#define CFG_S2_POOL_PAGES CFG_U(10)"):
         check(text in sizes, f"cfg_sizes.h lacks {text!r}")
     check(sorted(os.listdir(out)) == ["cfg_sizes.h", "hv_config.c", "images.S", "io.dtb", "io.dts"],
           "peer brings its own DTB: no peer.dts")

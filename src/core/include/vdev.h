@@ -1,0 +1,32 @@
+/* Emulated MMIO devices: each VM has a small fixed table of device windows
+ * (its vGIC distributor and redistributors, its PL011), set up at boot.
+ * A stage-2 data abort inside a window becomes a call to the device's
+ * read or write handler; an access outside every window is a fault. */
+#ifndef VDEV_H
+#define VDEV_H
+
+#include "types.h"
+
+struct vcpu;
+
+struct vdev_ops {
+    /* Return false for an access the device rejects (bad width or
+     * alignment); the VM then gets the fault policy. Reads fill *value. */
+    bool (*read)(struct vcpu *v, void *dev, uint64_t offset, uint32_t width, uint64_t *value);
+    bool (*write)(struct vcpu *v, void *dev, uint64_t offset, uint32_t width, uint64_t value);
+};
+
+struct vdev {
+    uint64_t base;  /* guest-physical */
+    uint64_t size;
+    const struct vdev_ops *ops;
+    void *dev;      /* the device's state, statically allocated */
+};
+
+#define VDEV_MAX_PER_VM 4u
+
+/* Dispatch the EXIT_MMIO in v->exit. Returns false if no window holds the
+ * address or the device rejected the access. */
+bool vdev_dispatch(struct vcpu *v);
+
+#endif
