@@ -52,7 +52,7 @@ TARGET_INC := -nostdinc -isystem $(shell $(CC) -print-file-name=include) -Isrc/c
 LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--fatal-warnings \
     -Wl,--no-undefined
 
-CORE_SRCS := $(filter-out src/core/vpl011.c src/core/console_input.c,$(wildcard src/core/*.c))
+CORE_SRCS := $(wildcard src/core/*.c)
 ARCH_SRCS := $(wildcard src/arch/$(ARCH)/*.c) $(wildcard src/arch/$(ARCH)/*.S)
 OBJS := $(patsubst %,$(B)/obj/%.o,$(CORE_SRCS) $(ARCH_SRCS)) $(B)/obj/gen/hv_config.o \
     $(B)/obj/gen/images.o

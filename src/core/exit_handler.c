@@ -3,6 +3,9 @@
  * the way to stopping a VM. */
 #include "exit_handler.h"
 #include "hypercall.h"
+#include "console_input.h"
+#include "vdev.h"
+#include "arch_console.h"
 #include "sched.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -58,6 +61,17 @@ void irq_handle_pending(struct pcpu *pc)
             arch_timer_set(TIMER_NEVER);
             arch_irq_done(id);
             sched_timer_expired(pc);
+        } else if (id == cfg_platform.gic_maint_irq) {
+            /* List registers ran low: the next entry refills them. */
+            arch_irq_done(id);
+        } else if (arch_irq_forward(id)) {
+            /* pending in its VM now; the guest deactivates it */
+        } else if (id == cfg_platform.uart_irq) {
+            uint8_t c;
+            while (arch_console_getc(&c)) {
+                console_input_byte(c);
+            }
+            arch_irq_done(id);
         } else {
             if (!warned_unexpected) {
                 warned_unexpected = true;
@@ -103,10 +117,9 @@ void exit_handle(struct pcpu *pc, struct vcpu *v)
         vm_request_stop(v->vm, true);
         break;
     case EXIT_MMIO:
-        /* No emulated devices yet: an access where the VM has no RAM is
-         * outside its partition. */
-        e->cause = FAULT_STAGE2_DATA;
-        vm_fault(v);
+        if (!vdev_dispatch(v)) {
+            vm_fault(v);
+        }
         break;
     case EXIT_FAIL_ENTRY:
         e->cause = FAULT_BAD_ENTRY;

@@ -2,6 +2,7 @@
  * the MMU and a stack: banner, platform check, VMs, secondary CPUs, then
  * every CPU enters its scheduling loop. Any mismatch stops here, before a
  * single guest instruction runs. */
+#include "arch_console.h"
 #include "arch_cpu.h"
 #include "boot_fdt.h"
 #include "cfg_sizes.h"
@@ -15,6 +16,18 @@
 #ifndef HV_VERSION_STRING
 #define HV_VERSION_STRING "0.1"
 #endif
+
+static bool console_passthrough(void)
+{
+    uint32_t i;
+
+    for (i = 0u; i < CFG_NUM_VMS; i++) {
+        if (cfg_vms[i].console == CFG_CONSOLE_PASSTHROUGH) {
+            return true;
+        }
+    }
+    return false;
+}
 
 static void log_plan(void)
 {
@@ -60,6 +73,9 @@ _Noreturn void core_boot_main(uint64_t boot_dtb)
         pcpus[i].slice_end = UINT64_MAX;
     }
     vm_init_all();
+    if (!console_passthrough()) {
+        arch_console_rx_enable(); /* console input, for the VMs' emulated UARTs */
+    }
     for (i = 1u; i < CFG_NUM_PCPUS; i++) {
         if (cfg_pcpus[i].count == 0u) {
             continue; /* no VCPU here: leave the CPU off */

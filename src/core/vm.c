@@ -10,8 +10,11 @@
 #include "arch_cpu.h"
 #include "arch_irq.h"
 #include "arch_vcpu.h"
+#include "console_input.h"
+#include "vpl011.h"
 
 struct vm vms[CFG_NUM_VMS];
+static struct vpl011 *vm_uarts[CFG_NUM_VMS]; /* console input targets, by VM */
 
 static struct spinlock running_lock;
 static uint32_t running_vms;
@@ -68,6 +71,10 @@ static void vm_boot(struct vm *vm)
     }
     vm->boot_count++;
     vm->console.len = 0u;
+    arch_vm_devices_reset(vm);
+    if (vm->cfg->console == CFG_CONSOLE_EMULATED) {
+        vpl011_init(&vm->uart, vm, cfg_platform.uart_irq);
+    }
     vm->state = VM_RUNNING;
     arch_spin_unlock(&vm->lock);
     if ((uint32_t)vm->vcpus[0].pcpu != arch_cpu_id()) {
@@ -100,9 +107,17 @@ void vm_init_all(void)
         if (arch_vm_init(vm) != 0) {
             panic("vm %s: stage-2 page-table pool too small", vm->cfg->name);
         }
+        arch_vm_devices_init(vm);
+        if (vm->cfg->console == CFG_CONSOLE_EMULATED) {
+            vm_add_vdev(vm, cfg_platform.uart_base, cfg_platform.uart_size, &vpl011_ops, &vm->uart);
+        }
         vm_load_images(vm);
     }
     running_vms = CFG_NUM_VMS;
+    for (i = 0u; i < CFG_NUM_VMS; i++) {
+        vm_uarts[i] = (cfg_vms[i].console == CFG_CONSOLE_EMULATED) ? &vms[i].uart : NULL;
+    }
+    console_input_init(vm_uarts, CFG_NUM_VMS);
 }
 
 void vm_start_all(void)

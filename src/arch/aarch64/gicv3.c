@@ -17,6 +17,8 @@
 #define GICD_ICPENDR    0x0280u
 #define GICD_ICACTIVER  0x0380u
 #define GICD_IPRIORITYR 0x0400u
+#define GICD_ISENABLER  0x0100u
+#define GICD_IROUTER    0x6000u
 #define GICD_CTLR_RWP   (1u << 31)
 #define GICD_CTLR_ARE   (1u << 4)
 #define GICD_CTLR_GRP1  (1u << 1)
@@ -122,7 +124,8 @@ void gic_cpu_init(uint32_t cpu)
         mmio_write32(r + GICR_IPRIORITYR + i, PRIO_DEFAULT);
     }
     mmio_write32(r + GICR_ISENABLER0, (1u << IRQ_IPI_KICK) | (1u << cfg_platform.timer_virt_irq)
-                                          | (1u << cfg_platform.timer_hyp_irq));
+                                          | (1u << cfg_platform.timer_hyp_irq)
+                                          | (1u << cfg_platform.gic_maint_irq));
 
     write_icc_sre_el2(ICC_SRE_ALL);
     isb();
@@ -171,4 +174,18 @@ void arch_irq_kick(uint32_t pcpu)
     dsb_ishst();
     write_icc_sgi1r_el1(sgi);
     isb();
+}
+
+void gic_spi_config(uint32_t intid, bool enable, uint32_t pcpu)
+{
+    uintptr_t d = (uintptr_t)cfg_platform.gicd_base;
+    uint64_t m = cfg_platform.cpu_mpidr[pcpu];
+    uint64_t route = ((m >> 8) & 0xff00000000ull) | (m & 0xffffffull);
+
+    if ((intid < 32u) || (intid >= 1020u)) {
+        return;
+    }
+    *(volatile uint64_t *)(d + GICD_IROUTER + (8u * intid)) = route;
+    mmio_write32(d + (enable ? GICD_ISENABLER : GICD_ICENABLER) + (4u * (intid / 32u)),
+                 1u << (intid % 32u));
 }

@@ -3,6 +3,7 @@
  * does not handle becomes a fault of that VM, never a hypervisor panic. */
 #include "arch/sysreg.h"
 #include "arch/aarch64.h"
+#include "arch/vgic.h"
 #include "vcpu.h"
 
 #define ESR_EC_SHIFT 26
@@ -44,6 +45,42 @@ static void inject_undef(struct vcpu *v)
     write_esr_el1(ESR_IL | ((uint64_t)EC_UNKNOWN << ESR_EC_SHIFT));
     r->elr = read_vbar_el1() + offset;
     r->spsr = SPSR_EL1H_MASKED;
+}
+
+/* ISS of a trapped MSR/MRS: Op0 [21:20], Op2 [19:17], Op1 [16:14],
+ * CRn [13:10], Rt [9:5], CRm [4:1], read [0]. */
+#define SYSREG_KEY(op0, op1, crn, crm, op2) \
+    (((op0) << 20) | ((op2) << 17) | ((op1) << 14) | ((crn) << 10) | ((crm) << 1))
+#define SYSREG_KEY_MASK 0x3ffc1eu
+#define ICC_SGI1R_KEY  SYSREG_KEY(3u, 0u, 12u, 11u, 5u)
+#define ICC_ASGI1R_KEY SYSREG_KEY(3u, 0u, 12u, 11u, 6u)
+#define ICC_SGI0R_KEY  SYSREG_KEY(3u, 0u, 12u, 11u, 7u)
+
+/* System registers the hypervisor traps: the SGI generation registers of
+ * the GIC CPU interface (HCR_EL2.IMO makes them trap). Anything else
+ * (implementation-defined registers, TIDCP) is undefined, as on hardware
+ * that does not implement it. */
+static void sysreg_trap(struct vcpu *v, uint32_t iss)
+{
+    uint32_t key = iss & SYSREG_KEY_MASK;
+    uint32_t rt = (iss >> 5) & 0x1fu;
+    bool read = (iss & 1u) != 0u;
+    uint64_t val = (rt == 31u) ? 0u : v->arch.regs.x[rt];
+
+    if ((key == ICC_SGI1R_KEY) || (key == ICC_SGI0R_KEY) || (key == ICC_ASGI1R_KEY)) {
+        if (read) {
+            if (rt != 31u) {
+                v->arch.regs.x[rt] = 0u; /* write-only: reads as zero */
+            }
+        } else if (key != ICC_ASGI1R_KEY) {
+            vgic_send_sgi(v, val);
+        } else {
+            /* other security state: there is none */
+        }
+        v->arch.regs.elr += 4u;
+        return;
+    }
+    inject_undef(v);
 }
 
 static void decode_dabt(struct vcpu *v, uint32_t iss)
@@ -111,9 +148,7 @@ void trap_decode(struct vcpu *v, uint64_t kind)
         smccc_dispatch(v);
         break;
     case EC_SYSREG:
-        /* No trapped system register is emulated yet (ICC_SGI1R_EL1
-         * arrives with the vGIC): behave like hardware without it. */
-        inject_undef(v);
+        sysreg_trap(v, iss);
         break;
     case EC_DABT_LOW:
         decode_dabt(v, iss);

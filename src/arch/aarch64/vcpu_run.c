@@ -3,6 +3,7 @@
  * first hands the core's results of the previous exit back to the guest. */
 #include "arch/sysreg.h"
 #include "arch/aarch64.h"
+#include "arch/vgic.h"
 #include "arch_cpu.h"
 #include "arch_timer.h"
 #include "arch_vcpu.h"
@@ -20,7 +21,14 @@ static struct vcpu *loaded_vcpu[CFG_NUM_PCPUS];
 
 void arch_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 {
-    (void)memset(&v->arch, 0, sizeof(v->arch));
+    /* The redistributor state (v->arch.vgic) survives a CPU power cycle,
+     * as on hardware: only the CPU interface is reset. */
+    (void)memset(&v->arch.regs, 0, sizeof(v->arch.regs));
+    (void)memset(&v->arch.el1, 0, sizeof(v->arch.el1));
+    (void)memset(&v->arch.fp, 0, sizeof(v->arch.fp));
+    v->arch.vgic.vmcr = 0u;
+    v->arch.vgic.ap0r0 = 0u;
+    v->arch.vgic.ap1r0 = 0u;
     (void)memset(&v->exit, 0, sizeof(v->exit));
     v->arch.regs.x[0] = arg;
     v->arch.regs.elr = entry;
@@ -61,7 +69,10 @@ void arch_vcpu_load(struct vcpu *v)
     write_mdscr_el1(c->mdscr);
     write_cntv_cval_el0(c->cntv_cval);
     write_cntv_ctl_el0(c->cntv_ctl);
-    vgic_lr_restore(v);
+    write_ich_vmcr_el2(v->arch.vgic.vmcr);
+    write_ich_ap0r0_el2(v->arch.vgic.ap0r0);
+    write_ich_ap1r0_el2(v->arch.vgic.ap1r0);
+    write_ich_hcr_el2(v->arch.vgic.hcr);
     fp_restore(&v->arch.fp);
     isb();
     loaded_vcpu[arch_cpu_id()] = v;
@@ -99,7 +110,10 @@ void arch_vcpu_unload(struct vcpu *v)
     c->cntv_cval = read_cntv_cval_el0();
     /* Silence its timer: the hardware one now belongs to the next VCPU. */
     write_cntv_ctl_el0(CNTV_CTL_IMASK);
-    vgic_lr_save(v);
+    vgic_unload(v);
+    v->arch.vgic.vmcr = read_ich_vmcr_el2();
+    v->arch.vgic.ap0r0 = read_ich_ap0r0_el2();
+    v->arch.vgic.ap1r0 = read_ich_ap1r0_el2();
     fp_save(&v->arch.fp);
     loaded_vcpu[arch_cpu_id()] = NULL;
 }
@@ -113,7 +127,7 @@ bool arch_vcpu_irq_pending(const struct vcpu *v)
     if ((ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK | 4ull)) == (CNTV_CTL_ENABLE | 4ull)) {
         return true;
     }
-    return vgic_lr_pending(v, loaded);
+    return vgic_has_pending(v);
 }
 
 uint64_t arch_vcpu_timer_deadline(const struct vcpu *v)
@@ -158,6 +172,8 @@ void arch_vcpu_run(struct vcpu *v)
     uint64_t kind;
 
     complete_exit(v);
+    vgic_flush(v);
     kind = hv_guest_enter(&v->arch.regs);
+    vgic_sync(v);
     trap_decode(v, kind);
 }

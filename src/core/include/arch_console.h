@@ -6,5 +6,8 @@
 
 void arch_console_init(void);
 void arch_console_putc(char c);
+/* Receive: interrupt on input (boot CPU), and read one byte if any. */
+void arch_console_rx_enable(void);
+bool arch_console_getc(uint8_t *c);
 
 #endif

@@ -13,6 +13,9 @@ uint32_t arch_irq_ack(void);
 void arch_irq_done(uint32_t intid);
 /* Priority drop only: the guest deactivates it through a linked virtual interrupt. */
 void arch_irq_drop(uint32_t intid);
+/* A physical SPI assigned to a VM: make it pending in its target VCPU.
+ * Returns false if no VM owns `intid`. */
+bool arch_irq_forward(uint32_t intid);
 /* Send IRQ_IPI_KICK to physical CPU `pcpu`. */
 void arch_irq_kick(uint32_t pcpu);
 

@@ -11,6 +11,11 @@ struct vm;
  * of the static page-table pool. Returns 0, or -1 if the slice is too small. */
 int arch_vm_init(struct vm *vm);
 
+/* Register the VM's emulated interrupt-controller windows (boot), and
+ * reset their state (every VM start and restart, no VCPU running). */
+void arch_vm_devices_init(struct vm *vm);
+void arch_vm_devices_reset(struct vm *vm);
+
 /* Fresh architectural state: PC = entry, x0 = arg, EL1h, MMU off, all
  * interrupts masked, no pending virtual interrupts. */
 void arch_vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t arg);

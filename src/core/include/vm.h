@@ -8,6 +8,8 @@
 #include "arch_lock.h"
 #include "wait_queue.h"
 #include "console.h"
+#include "vdev.h"
+#include "vpl011.h"
 #include "arch/vcpu_types.h"
 
 enum vm_state {
@@ -29,6 +31,9 @@ struct vm {
     uint16_t index;
     struct arch_vm arch;      /* stage-2 root, VMID */
     struct console_line console;
+    uint32_t num_vdevs;
+    struct vdev vdevs[VDEV_MAX_PER_VM]; /* emulated MMIO windows */
+    struct vpl011 uart;       /* when cfg->console is CFG_CONSOLE_EMULATED */
 };
 
 extern struct vm vms[];
@@ -47,6 +52,9 @@ bool vm_ipa_in_ram(const struct vm *vm, uint64_t ipa);
 void vm_request_stop(struct vm *vm, bool restart);
 /* A guest-caused fault on `v`: one log line, then the VM's fault policy. */
 void vm_fault(struct vcpu *v);
+
+/* Register an emulated MMIO window (boot only). */
+void vm_add_vdev(struct vm *vm, uint64_t base, uint64_t size, const struct vdev_ops *ops, void *dev);
 
 /* Scheduler hook: `v` belongs to a stopping VM; retire it (last out finishes). */
 void vm_retire_vcpu(struct vcpu *v);

@@ -45,6 +45,12 @@ static inline void icc_eoir1_write(uint32_t intid)
     __asm__ volatile("msr icc_eoir1_el1, %0\n\tisb" : : "r"((uint64_t)intid) : "memory");
 }
 
+#define GICD_CTLR_ADDR     0x08000000u
+#define GICD_CTLR_ARE_GRP1 0x12u
+#define GICR_SGI_BASE      (0x080a0000u + 0x10000u) /* VCPU 0's SGI/PPI frame */
+#define GICR_ISENABLER0    0x100u
+#define INTID_VTIMER       27u
+
 static inline void irqs_mask(void)
 {
     __asm__ volatile("msr daifset, #0x2" : : : "memory");
@@ -59,6 +65,11 @@ void guest_main(unsigned vcpu, uint64_t x0)
     /* start.S already masks IRQs; make it explicit: PSTATE.I stays set throughout,
      * so a pending IRQ only ends WFI and is never taken. */
     irqs_mask();
+
+    /* As on a bare QEMU virt board: group 1 on in the distributor, the
+     * virtual timer PPI enabled in this VCPU's redistributor. */
+    *(volatile uint32_t *)(uintptr_t)GICD_CTLR_ADDR = GICD_CTLR_ARE_GRP1;
+    *(volatile uint32_t *)(uintptr_t)(GICR_SGI_BASE + GICR_ISENABLER0) = 1u << INTID_VTIMER;
 
     icc_sre_write(icc_sre_read() | 1u); /* SRE: system-register interface */
     icc_pmr_write(0xff);                 /* let every priority through */

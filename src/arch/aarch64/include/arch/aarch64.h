@@ -44,9 +44,7 @@ void smccc_dispatch(struct vcpu *v);
 /* PSCI return code for a core enum vcpu_on_result. */
 int64_t psci_cpu_on_code(uint64_t on_result);
 
-/* List registers of the VCPU loaded on this CPU. */
-void vgic_lr_save(struct vcpu *v);
-void vgic_lr_restore(const struct vcpu *v);
-bool vgic_lr_pending(const struct vcpu *v, bool loaded);
+/* Physical SPI control for SPIs assigned to VMs (gicv3.c). */
+void gic_spi_config(uint32_t intid, bool enable, uint32_t pcpu);
 
 #endif

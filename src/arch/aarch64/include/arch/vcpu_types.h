@@ -4,6 +4,7 @@
 #define ARCH_VCPU_TYPES_H
 
 #include <stdint.h>
+#include "arch_lock.h"
 
 #define GUEST_REGS_ELR  (31 * 8)
 #define GUEST_REGS_SPSR (32 * 8)
@@ -22,13 +23,45 @@ struct el1_context {
     uint64_t vmpidr;
 };
 
-#define VGIC_MAX_LR 16u
+/* Emulated GICv3 (see vgic.c): INTIDs 0-31 are private to each VCPU,
+ * 32..VGIC_NR_IRQS-1 are the VM's SPIs. */
+#define VGIC_NR_IRQS 128u
+#define VGIC_NR_PRIV 32u
+#define VGIC_NR_SPIS (VGIC_NR_IRQS - VGIC_NR_PRIV)
+
+/* struct vgic_irq.flags */
+#define VIRQ_ENABLED 0x01u
+#define VIRQ_PENDING 0x02u /* latched pending (edge, or set by ISPENDR) */
+#define VIRQ_LINE    0x04u /* input line high (level-sensitive sources) */
+#define VIRQ_ACTIVE  0x08u /* active while not in a list register */
+#define VIRQ_EDGE    0x10u /* configured edge-triggered */
+#define VIRQ_HW      0x20u /* linked to the physical interrupt of the same INTID */
+#define VIRQ_IN_LR   0x40u /* currently held by list register `lr` */
+#define VIRQ_OWNED   0x80u /* SPI: assigned to, or emulated for, this VM */
+
+struct vgic_irq {
+    uint8_t flags;
+    uint8_t priority;
+    uint8_t target; /* SPI: VCPU id it is routed to */
+    uint8_t lr;
+};
 
 struct vgic_cpu_state {
-    uint64_t lr[VGIC_MAX_LR];
+    struct vgic_irq priv[VGIC_NR_PRIV];
+    uint64_t pend[VGIC_NR_IRQS / 64u]; /* deliverable to this VCPU, not in an LR */
+    uint32_t lr_used;                  /* list registers holding its interrupts */
+    uint32_t waker;                    /* GICR_WAKER.ProcessorSleep */
     uint64_t vmcr;
     uint64_t ap0r0;
     uint64_t ap1r0;
+    uint64_t hcr;                      /* ICH_HCR_EL2 last written */
+};
+
+struct vgic_dist_state {
+    struct spinlock lock;              /* all vGIC state of the VM */
+    uint32_t ctlr;
+    struct vgic_irq spi[VGIC_NR_SPIS];
+    uint64_t irouter[VGIC_NR_SPIS];
 };
 
 struct fp_state {
@@ -47,6 +80,7 @@ struct arch_vcpu {
 struct arch_vm {
     uint64_t vttbr;   /* VMID and stage-2 root */
     uint32_t pool_used;
+    struct vgic_dist_state vgic;
 };
 
 #endif
