@@ -46,10 +46,12 @@ void console_vm_putc(struct console_line *line, const char *prefix, char c)
         line->len = 0u;
         return;
     }
-    line->buf[line->len] = c;
-    line->len++;
+    /* A full buffer goes out before the next byte, so that a line of
+     * exactly CONSOLE_LINE_MAX bytes is not followed by an empty one. */
     if (line->len == CONSOLE_LINE_MAX) {
         console_write_line(prefix, line->buf, line->len);
         line->len = 0u;
     }
+    line->buf[line->len] = c;
+    line->len++;
 }

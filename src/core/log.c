@@ -32,11 +32,17 @@ static void out_number(struct fmt_out *o, uint64_t v, uint32_t base, bool negati
         v /= base;
     } while ((v != 0u) && (n < sizeof(digits)));
     if (negative) {
-        out_char(o, '-');
+        width = (width > 0u) ? (width - 1u) : 0u; /* the sign counts in the width */
+        if (pad == '0') {
+            out_char(o, '-');
+        }
     }
     while (width > n) {
         out_char(o, pad);
         width--;
+    }
+    if (negative && (pad != '0')) {
+        out_char(o, '-');
     }
     while (n > 0u) {
         n--;

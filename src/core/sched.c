@@ -77,18 +77,47 @@ void sched_timer_expired(struct pcpu *pc)
 {
     uint32_t count = cfg_pcpus[pc->id].count;
     uint64_t now = arch_timer_now();
+    uint64_t deadline = TIMER_NEVER;
     uint32_t i;
 
     for (i = 0u; i < count; i++) {
         struct vcpu *v = pcpu_vcpu(pc, i);
-        if ((v != pc->loaded) && (v->state == VCPU_HALTED) && (v->timer_deadline <= now)) {
-            vcpu_wake(v);
+        if ((v != pc->loaded) && (v->state == VCPU_HALTED)) {
+            if (v->timer_deadline <= now) {
+                vcpu_wake(v);
+            } else if (v->timer_deadline < deadline) {
+                deadline = v->timer_deadline;
+            } else {
+                /* a later deadline */
+            }
         }
     }
     if (pc->slice_end <= now) {
         pc->yield = true;
+        pc->slice_end = TIMER_NEVER;
+    } else if (pc->slice_end < deadline) {
+        deadline = pc->slice_end;
+    } else {
+        /* no budget running, or it ends later */
     }
-    /* Re-armed when the next VCPU is chosen (or on idle). */
+    /* The running VCPU may keep the CPU: what is still due must stay armed. */
+    arch_timer_set(deadline);
+}
+
+/* A VM hosted here is stopping: retire its VCPUs now, even if the loaded
+ * VCPU of another VM keeps this CPU. */
+static void sched_retire_stopping(struct pcpu *pc)
+{
+    uint32_t count = cfg_pcpus[pc->id].count;
+    uint32_t i;
+
+    pc->retire_check = false;
+    for (i = 0u; i < count; i++) {
+        struct vcpu *v = pcpu_vcpu(pc, i);
+        if ((v->vm->state == VM_STOPPING) && (v->state != VCPU_STOPPED)) {
+            vm_retire_vcpu(v);
+        }
+    }
 }
 
 /* Switch the hardware context of this CPU to `v`. */
@@ -116,7 +145,12 @@ static void sched_switch_to(struct pcpu *pc, struct vcpu *v)
 
 void sched_step(struct pcpu *pc)
 {
-    struct vcpu *v = pc->loaded;
+    struct vcpu *v;
+
+    if (pc->retire_check) {
+        sched_retire_stopping(pc);
+    }
+    v = pc->loaded;
 
     /* Keep running the loaded VCPU while it wants the CPU (cooperative). */
     if ((v == NULL) || pc->yield || (v->state != VCPU_RUNNABLE) || (v->vm->state != VM_RUNNING)

@@ -25,7 +25,9 @@ static void vm_load_images(const struct vm *vm)
 
     for (i = 0u; i < vm->cfg->num_images; i++) {
         const struct cfg_image *img = &vm->cfg->images[i];
-        void *dst = vm_guest_ptr(vm, img->load_ipa, img->size, true);
+        /* The hypervisor writes images even into regions the guest may
+         * only read. */
+        void *dst = vm_guest_ptr(vm, img->load_ipa, img->size, false);
 
         if (dst == NULL) {
             /* The generator checked this; a mismatch is a build error. */
@@ -160,28 +162,41 @@ uint32_t vm_running_count(void)
     return running_vms;
 }
 
-void vm_request_stop(struct vm *vm, bool restart)
+/* Caller holds vm->lock. Returns true if this call began the stop. */
+static bool vm_begin_stop_locked(struct vm *vm, bool restart)
+{
+    if (vm->state != VM_RUNNING) {
+        return false;
+    }
+    vm->state = VM_STOPPING;
+    vm->live_vcpus = vm->cfg->num_vcpus;
+    vm->restart_requested = restart;
+    return true;
+}
+
+/* Every physical CPU with a VCPU of this VM must notice the stop. */
+static void vm_kick_stop(struct vm *vm)
 {
     uint32_t i;
-    bool started = false;
 
-    arch_spin_lock(&vm->lock);
-    if (vm->state == VM_RUNNING) {
-        vm->state = VM_STOPPING;
-        vm->live_vcpus = vm->cfg->num_vcpus;
-        vm->restart_requested = restart;
-        started = true;
-    }
-    arch_spin_unlock(&vm->lock);
-    if (!started) {
-        return;
-    }
-    /* Every physical CPU with a VCPU of this VM must notice. */
     for (i = 0u; i < vm->cfg->num_vcpus; i++) {
         uint32_t cpu = vm->vcpus[i].pcpu;
+        pcpus[cpu].retire_check = true;
         if (cpu != arch_cpu_id()) {
             arch_irq_kick(cpu);
         }
+    }
+}
+
+void vm_request_stop(struct vm *vm, bool restart)
+{
+    bool started;
+
+    arch_spin_lock(&vm->lock);
+    started = vm_begin_stop_locked(vm, restart);
+    arch_spin_unlock(&vm->lock);
+    if (started) {
+        vm_kick_stop(vm);
     }
 }
 
@@ -241,13 +256,23 @@ void vm_fault(struct vcpu *v)
     struct vm *vm = v->vm;
     const struct vcpu_exit *e = &v->exit;
     bool restart = false;
+    bool started;
 
-    if ((vm->cfg->on_fault == CFG_FAULT_RESTART) && (vm->fault_restarts < vm->cfg->restart_limit)) {
+    /* Decided under the lock: two VCPUs faulting at once make one stop,
+     * and use up at most one restart. */
+    arch_spin_lock(&vm->lock);
+    if ((vm->state == VM_RUNNING) && (vm->cfg->on_fault == CFG_FAULT_RESTART)
+        && (vm->fault_restarts < vm->cfg->restart_limit)) {
         vm->fault_restarts++;
         restart = true;
     }
-    log_line("vm %s vcpu %u: fault: %s at 0x%lx, pc 0x%lx, syndrome 0x%lx: %s",
-             vm->cfg->name, (uint32_t)v->id, exit_cause_name(e->cause), e->addr, e->pc,
-             e->syndrome, restart ? "restarting VM" : "stopping VM");
-    vm_request_stop(vm, restart);
+    started = vm_begin_stop_locked(vm, restart);
+    arch_spin_unlock(&vm->lock);
+
+    log_line("vm %s vcpu %u: fault: %s at 0x%lx, pc 0x%lx, syndrome 0x%lx: %s", vm->cfg->name,
+             (uint32_t)v->id, exit_cause_name(e->cause), e->addr, e->pc, e->syndrome,
+             !started ? "VM already stopping" : (restart ? "restarting VM" : "stopping VM"));
+    if (started) {
+        vm_kick_stop(vm);
+    }
 }

@@ -175,10 +175,23 @@ CASES = [
 ]
 
 
+def all_cases():
+    """CASES here plus those of every tests/qemu/cases_*.py module."""
+    import glob
+    import importlib.util
+    cases = list(CASES)
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases_*.py"))):
+        spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        cases.extend(mod.CASES)
+    return cases
+
+
 def main():
     wanted = set(sys.argv[1:])
     failed = 0
-    for c in CASES:
+    for c in all_cases():
         if wanted and c.name not in wanted:
             continue
         why, text = c.run()

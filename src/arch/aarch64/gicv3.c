@@ -189,3 +189,11 @@ void gic_spi_config(uint32_t intid, bool enable, uint32_t pcpu)
     mmio_write32(d + (enable ? GICD_ISENABLER : GICD_ICENABLER) + (4u * (intid / 32u)),
                  1u << (intid % 32u));
 }
+
+void gic_spi_deactivate(uint32_t intid)
+{
+    if ((intid >= 32u) && (intid < 1020u)) {
+        mmio_write32((uintptr_t)cfg_platform.gicd_base + GICD_ICACTIVER + (4u * (intid / 32u)),
+                     1u << (intid % 32u));
+    }
+}

@@ -160,13 +160,16 @@ void smccc_dispatch(struct vcpu *v)
     case OEN_STANDARD:
         psci_call(v, fid);
         break;
-    case OEN_VENDOR_HYP:
+    case OEN_VENDOR_HYP: {
+        /* SMC32 calls pass 32-bit arguments: ignore the upper halves. */
+        uint64_t mask = ((fid & FID_SMC64) != 0u) ? UINT64_MAX : 0xffffffffull;
         e->kind = EXIT_HYPERCALL;
         e->arg[0] = fid;
-        e->arg[1] = v->arch.regs.x[1];
-        e->arg[2] = v->arch.regs.x[2];
-        e->arg[3] = v->arch.regs.x[3];
+        e->arg[1] = v->arch.regs.x[1] & mask;
+        e->arg[2] = v->arch.regs.x[2] & mask;
+        e->arg[3] = v->arch.regs.x[3] & mask;
         break;
+    }
     default:
         ret1(e, PSCI_NOT_SUPPORTED);
         break;

@@ -308,6 +308,16 @@ void vgic_unload(struct vcpu *v)
             lr_write(n, 0u);
         }
     }
+    /* A linked private interrupt still waiting for a list register holds
+     * its physical twin active (we dropped its priority only): release it,
+     * or this CPU would never see that interrupt again. */
+    for (n = 0u; n < VGIC_NR_PRIV; n++) {
+        struct vgic_irq *irq = &v->arch.vgic.priv[n];
+        if ((irq->flags & VIRQ_HW) != 0u) {
+            write_icc_dir_el1(n);
+            irq->flags &= (uint8_t)~VIRQ_HW;
+        }
+    }
     vgic_unlock(v->vm);
     write_ich_hcr_el2(ICH_HCR_EN);
     v->arch.vgic.hcr = ICH_HCR_EN;
@@ -446,7 +456,10 @@ void arch_vm_devices_reset(struct vm *vm)
     vgic_unlock(vm);
     for (i = 0u; i < VGIC_NR_IRQS; i++) {
         if (spi_owner[i] == (uint8_t)(vm->index + 1u)) {
+            /* Disabled until the guest enables it, and not left active by
+             * the previous run of the VM. */
             gic_spi_config(i, false, vm->vcpus[0].pcpu);
+            gic_spi_deactivate(i);
         }
     }
 }

@@ -13,6 +13,7 @@ struct pcpu {
     struct vcpu *loaded;     /* VCPU whose EL1 context is in the hardware */
     uint64_t slice_end;      /* budget end of the running VCPU, or TIMER_NEVER */
     bool yield;              /* the running VCPU asked to give up the CPU */
+    volatile bool retire_check; /* a VM with VCPUs here is stopping */
     uint64_t idle_count;
 };
 

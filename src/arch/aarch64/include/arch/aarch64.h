@@ -46,5 +46,6 @@ int64_t psci_cpu_on_code(uint64_t on_result);
 
 /* Physical SPI control for SPIs assigned to VMs (gicv3.c). */
 void gic_spi_config(uint32_t intid, bool enable, uint32_t pcpu);
+void gic_spi_deactivate(uint32_t intid);
 
 #endif
