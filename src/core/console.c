@@ -1,27 +1,27 @@
-/* Whole-line console output: one lock around each line so that output of
- * VMs on different physical CPUs never mixes within a line. */
+/* Console output: whole lines, one lock around each, so that output of VMs
+ * on different physical CPUs never mixes within a line. A VM waiting for
+ * input (its VCPU halts) gets its partial line shown too, so that a shell
+ * prompt appears; that physical line stays "open" for the same VM, and
+ * anyone else's output first ends it. */
 #include "console.h"
 #include "arch_console.h"
 #include "arch_lock.h"
 
 static struct spinlock console_lock;
+/* The VM line whose partial text ends the physical line right now. */
+static const struct console_line *open_line;
+/* A VM owns the physical UART (passthrough): the hypervisor keeps off it. */
+static bool uart_handed_over;
 
 void console_init(void)
 {
     arch_console_init();
 }
 
-void console_write_line(const char *prefix, const char *text, uint32_t len)
+static void emit_text(const char *text, uint32_t len)
 {
     uint32_t i;
 
-    arch_spin_lock(&console_lock);
-    arch_console_putc('[');
-    for (i = 0u; prefix[i] != '\0'; i++) {
-        arch_console_putc(prefix[i]);
-    }
-    arch_console_putc(']');
-    arch_console_putc(' ');
     for (i = 0u; i < len; i++) {
         char c = text[i];
         /* Control characters other than tab would let a guest forge
@@ -31,9 +31,60 @@ void console_write_line(const char *prefix, const char *text, uint32_t len)
         }
         arch_console_putc(c);
     }
-    arch_console_putc('\r');
-    arch_console_putc('\n');
+}
+
+/* Caller holds console_lock. `owner` is the VM line, NULL for the hypervisor. */
+static void emit(const struct console_line *owner, const char *prefix, const char *text,
+                 uint32_t len, bool end_line)
+{
+    uint32_t i;
+
+    if (uart_handed_over) {
+        return;
+    }
+    if ((open_line != NULL) && (open_line != owner)) {
+        arch_console_putc('\r');
+        arch_console_putc('\n');
+        open_line = NULL;
+    }
+    if (open_line == NULL) {
+        arch_console_putc('[');
+        for (i = 0u; prefix[i] != '\0'; i++) {
+            arch_console_putc(prefix[i]);
+        }
+        arch_console_putc(']');
+        arch_console_putc(' ');
+    }
+    emit_text(text, len);
+    if (end_line) {
+        arch_console_putc('\r');
+        arch_console_putc('\n');
+        open_line = NULL;
+    } else {
+        open_line = owner;
+    }
+}
+
+void console_hand_over(void)
+{
+    arch_spin_lock(&console_lock);
+    uart_handed_over = true;
     arch_spin_unlock(&console_lock);
+}
+
+void console_write_line(const char *prefix, const char *text, uint32_t len)
+{
+    arch_spin_lock(&console_lock);
+    emit(NULL, prefix, text, len, true);
+    arch_spin_unlock(&console_lock);
+}
+
+static void vm_line_out(struct console_line *line, const char *prefix, bool end_line)
+{
+    arch_spin_lock(&console_lock);
+    emit(line, prefix, line->buf, line->len, end_line);
+    arch_spin_unlock(&console_lock);
+    line->len = 0u;
 }
 
 void console_vm_putc(struct console_line *line, const char *prefix, char c)
@@ -42,16 +93,21 @@ void console_vm_putc(struct console_line *line, const char *prefix, char c)
         return;
     }
     if (c == '\n') {
-        console_write_line(prefix, line->buf, line->len);
-        line->len = 0u;
+        vm_line_out(line, prefix, true);
         return;
     }
     /* A full buffer goes out before the next byte, so that a line of
      * exactly CONSOLE_LINE_MAX bytes is not followed by an empty one. */
     if (line->len == CONSOLE_LINE_MAX) {
-        console_write_line(prefix, line->buf, line->len);
-        line->len = 0u;
+        vm_line_out(line, prefix, true);
     }
     line->buf[line->len] = c;
     line->len++;
+}
+
+void console_vm_flush_partial(struct console_line *line, const char *prefix)
+{
+    if (line->len != 0u) {
+        vm_line_out(line, prefix, false);
+    }
 }

@@ -6,6 +6,8 @@
 #include "console_input.h"
 #include "vdev.h"
 #include "arch_console.h"
+#include "arch_lock.h"
+#include "console.h"
 #include "sched.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -96,6 +98,11 @@ void exit_handle(struct pcpu *pc, struct vcpu *v)
         irq_handle_pending(pc);
         break;
     case EXIT_HALT:
+        if (v->vm->console.len != 0u) {
+            arch_spin_lock(&v->vm->lock);
+            console_vm_flush_partial(&v->vm->console, v->vm->cfg->name);
+            arch_spin_unlock(&v->vm->lock);
+        }
         vcpu_halt(v);
         break;
     case EXIT_YIELD:

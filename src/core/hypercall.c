@@ -23,6 +23,28 @@ static void console_write(struct vm *vm, const char *p, uint64_t len)
     arch_spin_unlock(&vm->lock);
 }
 
+/* HV_CONSOLE_PUTC (x1 = byte) and HV_CONSOLE_WRITE (x1 = IPA, x2 = length). */
+static void hypercall_console(struct vm *vm, struct vcpu_exit *e, uint32_t fn)
+{
+    if (fn == HV_FN_CONSOLE_PUTC) {
+        char c = (char)(e->arg[1] & 0xffu);
+        console_write(vm, &c, 1u);
+        e->ret[0] = (uint64_t)HV_OK;
+    } else {
+        uint64_t len = e->arg[2];
+        const char *p = NULL;
+        if ((len != 0u) && (len <= HV_CONSOLE_WRITE_MAX)) {
+            p = (const char *)vm_guest_ptr(vm, e->arg[1], len, false);
+        }
+        if (p == NULL) {
+            e->ret[0] = (uint64_t)(int64_t)HV_INVALID_PARAMETER;
+        } else {
+            console_write(vm, p, len);
+            e->ret[0] = len;
+        }
+    }
+}
+
 void hypercall_handle(struct pcpu *pc, struct vcpu *v)
 {
     struct vcpu_exit *e = &v->exit;
@@ -38,26 +60,15 @@ void hypercall_handle(struct pcpu *pc, struct vcpu *v)
         pc->yield = true;
         e->ret[0] = (uint64_t)HV_OK;
         break;
-    case HV_FN_CONSOLE_PUTC: {
-        char c = (char)(e->arg[1] & 0xffu);
-        console_write(vm, &c, 1u);
-        e->ret[0] = (uint64_t)HV_OK;
-        break;
-    }
-    case HV_FN_CONSOLE_WRITE: {
-        uint64_t len = e->arg[2];
-        const char *p = NULL;
-        if ((len != 0u) && (len <= HV_CONSOLE_WRITE_MAX)) {
-            p = (const char *)vm_guest_ptr(vm, e->arg[1], len, false);
+    case HV_FN_CONSOLE_PUTC:
+    case HV_FN_CONSOLE_WRITE:
+        if (vm->cfg->console == CFG_CONSOLE_PASSTHROUGH) {
+            /* It owns the UART: it writes there itself. */
+            e->ret[0] = (uint64_t)(int64_t)HV_NOT_SUPPORTED;
+            break;
         }
-        if (p == NULL) {
-            e->ret[0] = (uint64_t)(int64_t)HV_INVALID_PARAMETER;
-        } else {
-            console_write(vm, p, len);
-            e->ret[0] = len;
-        }
+        hypercall_console(vm, e, fn);
         break;
-    }
     case HV_FN_VM_INFO:
         e->ret[0] = (uint64_t)HV_OK;
         e->ret[1] = vm->index;

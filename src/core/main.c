@@ -86,6 +86,10 @@ _Noreturn void core_boot_main(uint64_t boot_dtb)
                   cfg_platform.cpu_mpidr[i], r);
         }
     }
+    if (console_passthrough()) {
+        log_line("the UART now belongs to its passthrough VM: no more hypervisor output");
+        console_hand_over();
+    }
     vm_start_all();
     sched_loop(&pcpus[0]);
 }

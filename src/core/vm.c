@@ -117,6 +117,9 @@ void vm_init_all(void)
     }
     running_vms = CFG_NUM_VMS;
     for (i = 0u; i < CFG_NUM_VMS; i++) {
+        if (cfg_vms[i].console == CFG_CONSOLE_PASSTHROUGH) {
+            return; /* the UART's input belongs to that VM */
+        }
         vm_uarts[i] = (cfg_vms[i].console == CFG_CONSOLE_EMULATED) ? &vms[i].uart : NULL;
     }
     console_input_init(vm_uarts, CFG_NUM_VMS);

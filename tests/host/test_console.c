@@ -177,6 +177,52 @@ static void t_vm_lines_through_hypercalls_do_not_mix(void)
     CHECK_EQ(vms[VM_C].console.len, 7);
 }
 
+/* A prompt (no newline) shows when the VM waits; typing continues it. */
+static void t_partial_line_shown_and_continued(void)
+{
+    memset(&la, 0, sizeof(la));
+    put_str(&la, "a", "a# ");
+    console_vm_flush_partial(&la, "a");
+    CHECK_STR(fake.console, "[a] a# ");
+    CHECK_EQ(la.len, 0);
+    console_vm_flush_partial(&la, "a"); /* nothing new: nothing printed */
+    put_str(&la, "a", "ls");
+    console_vm_flush_partial(&la, "a");
+    put_str(&la, "a", "\n");
+    CHECK_STR(fake.console, "[a] a# ls\r\n");
+}
+
+/* Another VM's line (or the hypervisor's) ends the open partial line
+ * first; the waiting VM's later bytes start with its prefix again. */
+static void t_partial_line_ended_by_other_output(void)
+{
+    memset(&la, 0, sizeof(la));
+    memset(&lb, 0, sizeof(lb));
+    put_str(&la, "a", "a# ");
+    console_vm_flush_partial(&la, "a");
+    put_str(&lb, "b", "hello\n");
+    log_line("note");
+    put_str(&la, "a", "x\n");
+    CHECK_STR(fake.console, "[a] a# \r\n[b] hello\r\n[hv] note\r\n[a] x\r\n");
+}
+
+/* A halting VCPU shows its VM's partial line (the exit handler's job). */
+static void t_halt_flushes_partial_line(void)
+{
+    struct vcpu *v;
+
+    start_vms();
+    putc_hc(A0, '$');
+    putc_hc(A0, ' ');
+    CHECK_STR(fake.console, "");
+    v = vc(A0);
+    memset(&v->exit, 0, sizeof(v->exit));
+    v->exit.kind = EXIT_HALT;
+    fake.cpu = v->cfg->pcpu;
+    exit_handle(&pcpus[v->cfg->pcpu], v);
+    CHECK_STR(fake.console, "[a] $ ");
+}
+
 static const struct test_case cases[] = {
     TEST(init),
     TEST(line_buffering),
@@ -187,6 +233,9 @@ static const struct test_case cases[] = {
     TEST(control_chars_replaced),
     TEST(no_mixing),
     TEST(vm_lines_through_hypercalls_do_not_mix),
+    TEST(partial_line_shown_and_continued),
+    TEST(partial_line_ended_by_other_output),
+    TEST(halt_flushes_partial_line),
 };
 
 int main(void)

@@ -259,6 +259,8 @@ static bool dist_access(struct vcpu *v, uint64_t off64, uint32_t width, uint64_t
         }
     } else if (offset == 0x0004u) { /* GICD_TYPER: IDbits 10, ITLinesNumber */
         *value = write ? *value : ((9u << 19) | ((VGIC_NR_IRQS / 32u) - 1u));
+    } else if ((offset == 0x000cu) || (offset == 0x0010u)) { /* GICD_TYPER2, GICD_STATUSR */
+        *value = write ? *value : 0u;
     } else if (offset == 0x0008u) { /* GICD_IIDR */
         *value = write ? *value : IIDR_ARM;
     } else if (offset == 0xffe8u) { /* GICD_PIDR2 */

@@ -15,6 +15,13 @@ struct console_line {
 void console_init(void);
 /* Append one byte of VM output; a newline or a full buffer flushes the line. */
 void console_vm_putc(struct console_line *line, const char *prefix, char c);
+/* The VM waits (a VCPU halted): show its partial line now, e.g. a shell
+ * prompt; its next bytes continue that physical line unless another
+ * line came in between. Caller holds the VM's lock, as for putc. */
+void console_vm_flush_partial(struct console_line *line, const char *prefix);
+/* A VM was given the physical UART (console = "passthrough"): from now on
+ * the hypervisor writes nothing there, its own lines included. */
+void console_hand_over(void);
 /* Write one complete line with `prefix` (no trailing newline in `text`). */
 void console_write_line(const char *prefix, const char *text, uint32_t len);
 
