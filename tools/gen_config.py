@@ -5,7 +5,8 @@ Owns the platform and VM configuration TOML schemas and every validation rule
 on them, the placement of guest images in guest memory, the stage-2 page-table
 pool sizing, the --describe partition plan, and the generated build inputs
 (cfg_sizes.h, hv_config.c, images.S and one .dts/.dtb per VM) rendered from
-tools/templates/*.j2.  The reference for users is docs/configuration.md; the C
+tools/templates/*.j2, and the build-time check and fix-up (pylibfdt) of a DTB
+a VM brings itself.  The reference for users is docs/configuration.md; the C
 side of the tables is src/core/include/cfg_types.h.
 """
 import argparse
@@ -19,6 +20,7 @@ import tomllib
 from dataclasses import dataclass, field
 
 import jinja2
+import libfdt
 
 KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
 PAGE, BLOCK = 4 * KIB, 2 * MIB
@@ -369,6 +371,7 @@ class Image:
     load: int         # IPA the bytes are copied to
     footprint: int    # guest bytes the image occupies (overlap and fit checks)
     blob: str = ""    # hv_blob_N symbol
+    data: bytes = None  # an own DTB after its fix-up: written as <vm>.dtb
 
 
 @dataclass
@@ -630,8 +633,6 @@ def place_dtb(cfg, vm, resolve, err):
         err("dtb.load", f"0x{load:x} is not 8-byte aligned")
     if dtb["file"] is None:
         return Image("dtb", None, 0, load, DTB_MAX)
-    if cfg["bootargs"] is not None:
-        err("bootargs", "only used in a generated DTB; this VM brings its own dtb.file")
     path = resolve("dtb.file", dtb["file"])
     if path is None:
         return None
@@ -655,8 +656,9 @@ def place_initrd(cfg, dtb_load, resolve, ram_total, err):
     return image
 
 
-def place_images(cfg, vm, resolve, err):
-    """Kernel, initrd and DTB placement and their fit/overlap checks."""
+def place_images(cfg, vm, p, resolve, err):
+    """Kernel, initrd and DTB placement (an own DTB checked and fixed up) and their
+    fit/overlap checks."""
     ram_total = sum(r.size for r in vm.ram)
     images = [place_kernel(cfg, vm, resolve, ram_total, err), place_dtb(cfg, vm, resolve, err)]
     if cfg["initrd"] is not None:
@@ -664,6 +666,8 @@ def place_images(cfg, vm, resolve, err):
     if None in images:
         return
     vm.images = images
+    if vm.dtb.path:
+        fix_up_own_dtb(vm, p, err)
     for j, b in enumerate(images):
         if not any(inside(b.load, b.footprint, r.ipa, r.size) for r in vm.ram):
             ram = ", ".join(span(r.ipa, r.size) for r in vm.ram)
@@ -678,6 +682,236 @@ def place_images(cfg, vm, resolve, err):
                             f"{', '.join(span(r.ipa, r.size) for r in vm.ram)})")
 
 
+# ---- A VM's own DTB: build-time check and fix-up with pylibfdt -------------
+# The hypervisor image carries the finished DTB; the hypervisor never runs
+# libfdt on a guest DTB (see "A DTB of your own" in docs/configuration.md).
+
+IDENTITY = [(0, 0, 1 << 128)]     # bus window: [(bus address, IPA, size)]
+
+
+@dataclass
+class DtNode:
+    path: str
+    off: int
+    regs: list        # [(IPA or None if outside the parent's ranges, size)]; None: not memory-mapped
+    enabled: bool     # neither it nor an ancestor has a status other than "okay"
+
+
+def fdt_prop(fdt, off, name):
+    value = fdt.getprop(off, name, libfdt.QUIET_NOTFOUND)
+    return None if isinstance(value, int) else bytes(value)
+
+
+def fdt_strings(fdt, off, name):
+    value = fdt_prop(fdt, off, name)
+    return value.rstrip(b"\0").decode(errors="replace").split("\0") if value else []
+
+
+def fdt_cells(fdt, off, name, default):
+    value = fdt_prop(fdt, off, name)
+    return int.from_bytes(value[:4], "big") if value and len(value) >= 4 else default
+
+
+def split_cells(raw, *widths):
+    """raw (big-endian cells) as tuples of numbers widths[0], widths[1], ... cells wide."""
+    step, out = 4 * sum(widths), []
+    for at in range(0, len(raw) - step + 1, step) if step else ():
+        values = []
+        for width in widths:
+            values.append(int.from_bytes(raw[at:at + 4 * width], "big"))
+            at += 4 * width
+        out.append(tuple(values))
+    return out
+
+
+def translate(window, addr, size):
+    return next((ipa + addr - bus for bus, ipa, length in window
+                 if bus <= addr and addr + size <= bus + length), None)
+
+
+def bus_window(fdt, off, cells, parent_address_cells, parent_window):
+    """How the addresses of a node's children map to IPAs (its `ranges`); None if they don't."""
+    ranges = fdt_prop(fdt, off, "ranges")
+    if ranges is None or parent_window is None:
+        return None
+    if not ranges:
+        return parent_window
+    window = []
+    for bus, parent, size in split_cells(ranges, cells[0], parent_address_cells, cells[1]):
+        ipa = translate(parent_window, parent, size)
+        if ipa is not None:
+            window.append((bus, ipa, size))
+    return window
+
+
+def dtb_nodes(fdt):
+    """Every node under the root, its `reg` translated to IPAs through the parents'
+    #address-cells, #size-cells and ranges."""
+    nodes = []
+
+    def walk(parent, path, cells, window, enabled):
+        off = fdt.first_subnode(parent, libfdt.QUIET_NOTFOUND)
+        while off >= 0:
+            node_path = f"{path}/{fdt.get_name(off)}"
+            raw = fdt_prop(fdt, off, "reg")
+            mapped = raw is not None and window is not None and cells[1] > 0
+            regs = [(translate(window, a, size), size) for a, size in split_cells(raw, *cells)] if mapped else None
+            on = enabled and fdt_strings(fdt, off, "status")[:1] in ([], ["okay"], ["ok"])
+            nodes.append(DtNode(node_path, off, regs, on))
+            own = (fdt_cells(fdt, off, "#address-cells", 2), fdt_cells(fdt, off, "#size-cells", 1))
+            walk(off, node_path, own, bus_window(fdt, off, own, cells[0], window), on)
+            off = fdt.next_subnode(off, libfdt.QUIET_NOTFOUND)
+    walk(0, "", (fdt_cells(fdt, 0, "#address-cells", 2), fdt_cells(fdt, 0, "#size-cells", 1)), IDENTITY, True)
+    return nodes
+
+
+def is_memory_node(fdt, node):
+    return fdt_strings(fdt, node.off, "device_type") == ["memory"] or node.path.split("@")[0] == "/memory"
+
+
+def is_psci_node(fdt, node):
+    return node.path == "/psci" or any(c.startswith("arm,psci") for c in fdt_strings(fdt, node.off, "compatible"))
+
+
+def check_dtb_cpus(fdt, count, fail):
+    """/cpus: one cpu node per VCPU, reg = the virtual MPIDRs 0..count-1, PSCI enable-method."""
+    ids = "0" if count == 1 else f"0-{count - 1}"
+    cpus = fdt.path_offset("/cpus", libfdt.QUIET_NOTFOUND)
+    if cpus < 0:
+        fail(f"no /cpus node; give one cpu node per VCPU, reg {ids}")
+        return
+    cells, regs = fdt_cells(fdt, cpus, "#address-cells", 2), []
+    off = fdt.first_subnode(cpus, libfdt.QUIET_NOTFOUND)
+    while off >= 0:
+        name = fdt.get_name(off)
+        if name.split("@")[0] == "cpu":
+            reg = split_cells(fdt_prop(fdt, off, "reg") or b"", cells)
+            regs.append(reg[0][0] if reg else None)
+            method = fdt_strings(fdt, off, "enable-method")
+            if method not in ([], ["psci"]):
+                fail(f'/cpus/{name}: enable-method is "{",".join(method)}"; the hypervisor starts '
+                     f'VCPUs by PSCI: use "psci"')
+        off = fdt.next_subnode(off, libfdt.QUIET_NOTFOUND)
+    if len(regs) != count:
+        fail(f"/cpus has {len(regs)} cpu node{'s' * (len(regs) != 1)}; the VM has {count} "
+             f"VCPU{'s' * (count != 1)}: give one cpu node per VCPU, reg {ids}")
+    elif sorted(regs, key=lambda r: -1 if r is None else r) != list(range(count)):
+        shown = ", ".join("none" if r is None else f"0x{r:x}" for r in regs)
+        fail(f"/cpus: cpu reg values are {shown}; the VCPUs' virtual MPIDRs are {ids}")
+
+
+def check_own_dtb(fdt, nodes, vm, p, fail):
+    """Everything in a parsed DTB that contradicts the VM's partition, reported with fail()."""
+    check_dtb_cpus(fdt, len(vm.vcpus), fail)
+    gicd, gicr = p["gic"]["distributor"]["base"], p["gic"]["redistributor"]["base"]
+    gic = next((n for n in nodes if "arm,gic-v3" in fdt_strings(fdt, n.off, "compatible")), None)
+    if gic is None:
+        fail(f'no GICv3 node (compatible "arm,gic-v3"); describe the GIC with reg = the distributor '
+             f"at 0x{gicd:x}, then the redistributors at 0x{gicr:x}")
+    elif len(gic.regs or []) < 2:
+        fail(f"{gic.path}: reg has {len(gic.regs or [])} entries; give the distributor at 0x{gicd:x}, "
+             f"then the redistributors at 0x{gicr:x}")
+    else:
+        for i, what, want in ((0, "distributor", gicd), (1, "redistributor", gicr)):
+            if gic.regs[i][0] != want:
+                got = "not memory-mapped" if gic.regs[i][0] is None else f"0x{gic.regs[i][0]:x}"
+                fail(f"{gic.path}: reg[{i}], the GIC {what} base, is {got}; the platform's is 0x{want:x}")
+    for node in nodes:
+        method = fdt_strings(fdt, node.off, "method")
+        if is_psci_node(fdt, node) and method not in (["hvc"], ["smc"]):
+            got = f'"{",".join(method)}"' if method else "missing"
+            fail(f'{node.path}: method is {got}; use "hvc" or "smc" (the hypervisor traps both)')
+    ram = [(r.ipa, r.size) for r in vm.ram]
+    partition = [(r.ipa, r.size) for r in vm.regions] + \
+        [(base, size) for _, base, size in emulated_windows({"vcpus": vm.vcpus, "console": vm.console}, p)]
+    for node in (n for n in nodes if n.regs):
+        memory = is_memory_node(fdt, node)
+        for ipa, size in node.regs if memory or node.enabled else ():
+            if ipa is None:
+                fail(f"{node.path}: reg is outside the ranges of its parent; fix the reg or the ranges")
+            elif memory and not any(inside(ipa, size, *r) for r in ram):
+                fail(f"{node.path}: {span(ipa, max(size, 1))} is outside the VM's RAM (IPA "
+                     f"{', '.join(span(*r) for r in ram)}); describe only the VM's RAM")
+            elif not memory and not any(inside(ipa, size, *w) for w in partition):
+                fail(f"{node.path}: reg {span(ipa, max(size, 1))} is outside the VM's partition; remove "
+                     f"the node, or pass the device through with devices = [...]")
+    cells = (fdt_cells(fdt, 0, "#address-cells", 2), fdt_cells(fdt, 0, "#size-cells", 1))
+    if any(r.ipa >> 32 * cells[0] or r.size >> 32 * cells[1] for r in vm.ram):
+        fail(f"/: #address-cells = <{cells[0]}> and #size-cells = <{cells[1]}> cannot describe the "
+             f"VM's RAM; use <2>")
+
+
+def fdt_grow(fdt, method, *args):
+    """fdt.<method>(*args), moving the tree into a bigger buffer while libfdt lacks space."""
+    while True:
+        result = getattr(fdt, method)(*args, quiet=libfdt.QUIET_NOSPACE)
+        if result != -libfdt.NOSPACE:
+            return result
+        fdt.resize(fdt.totalsize() + 4 * KIB)
+
+
+def rewrite_own_dtb(fdt, nodes, vm):
+    """The fix-up: /memory@<ipa> per writable RAM region, /chosen bootargs and initrd range,
+    PSCI by hvc. Returns the packed DTB."""
+    memory = [n.path for n in nodes if is_memory_node(fdt, n)]
+    psci = next((n.path for n in nodes if is_psci_node(fdt, n)), None)
+    fdt.resize(fdt.totalsize())                          # fdt_open_into: a layout libfdt can edit
+    for path in memory:
+        off = fdt.path_offset(path, libfdt.QUIET_NOTFOUND)   # gone if inside a deleted one
+        if off >= 0:
+            fdt.del_node(off)
+    cells = (fdt_cells(fdt, 0, "#address-cells", 2), fdt_cells(fdt, 0, "#size-cells", 1))
+    for r in reversed([r for r in vm.ram if not r.flags & CFG_MEM_RO]):   # each goes first
+        off = fdt_grow(fdt, "add_subnode", 0, f"memory@{r.ipa:x}")
+        reg = r.ipa.to_bytes(4 * cells[0], "big") + r.size.to_bytes(4 * cells[1], "big")
+        fdt_grow(fdt, "setprop", off, "reg", reg)
+        fdt_grow(fdt, "setprop_str", off, "device_type", "memory")    # a new property goes first
+    chosen = fdt.path_offset("/chosen", libfdt.QUIET_NOTFOUND)
+    if chosen < 0:
+        chosen = fdt_grow(fdt, "add_subnode", 0, "chosen")
+    if vm.bootargs is not None:
+        fdt_grow(fdt, "setprop_str", chosen, "bootargs", vm.bootargs)
+    if vm.initrd:
+        fdt_grow(fdt, "setprop_u64", chosen, "linux,initrd-end", vm.initrd.load + vm.initrd.size)
+        fdt_grow(fdt, "setprop_u64", chosen, "linux,initrd-start", vm.initrd.load)
+    else:
+        for key in ("linux,initrd-start", "linux,initrd-end"):
+            fdt.delprop(chosen, key, libfdt.QUIET_NOTFOUND)
+    off = fdt.path_offset(psci, libfdt.QUIET_NOTFOUND) if psci else -1
+    if off < 0:
+        off = fdt_grow(fdt, "add_subnode", 0, "psci")
+        fdt_grow(fdt, "setprop", off, "compatible", b"arm,psci-1.0\0arm,psci-0.2\0")
+    fdt_grow(fdt, "setprop_str", off, "method", "hvc")
+    fdt.pack()
+    return bytes(fdt.as_bytearray())
+
+
+def fix_up_own_dtb(vm, p, err):
+    """Checks the VM's dtb.file against its partition and, if it passes, fixes it up:
+    vm.dtb then holds the finished DTB (data, size, footprint)."""
+    image = vm.dtb
+    with open(image.path, "rb") as f:
+        blob = f.read()
+    status = libfdt.fdt_check_full(bytearray(blob), len(blob))
+    if status:
+        err("dtb.file", f"{image.path} is not a valid device tree (libfdt: {libfdt.strerror(status)}); "
+                        f"give a DTB compiled by dtc")
+        return
+    fdt = libfdt.Fdt(blob)
+    problems = []
+    nodes = dtb_nodes(fdt)
+    check_own_dtb(fdt, nodes, vm, p, problems.append)
+    for what in problems:
+        err("dtb.file", f"{image.path}: {what}")
+    if problems:
+        return
+    data = rewrite_own_dtb(fdt, nodes, vm)
+    if len(data) > DTB_MAX:
+        err("dtb.file", f"{image.path} is {len(data)} bytes after the fix-up; a DTB may be at most 2 MiB")
+        return
+    image.data, image.size, image.footprint = data, len(data), len(data)
+
+
 def build_vm(index, cfg, p, resolve, err):
     """One schema-valid [[vm]] table -> VM, reporting every per-VM problem."""
     check_vm_basics(cfg, p, err)
@@ -687,7 +921,7 @@ def build_vm(index, cfg, p, resolve, err):
     vm.regions = build_ram_regions(cfg, p, err) + build_device_regions(cfg, p, err)
     check_ipa_layout(vm.regions, cfg, p, err)
     if vm.ram:
-        place_images(cfg, vm, resolve, err)
+        place_images(cfg, vm, p, resolve, err)
     return vm
 
 
@@ -770,7 +1004,7 @@ class Plan:
     platform: dict
     vms: list
     pcpu_vcpus: list   # per physical CPU: ascending global VCPU indices
-    blobs: list        # [(symbol, path or None, vm)] in images.S order
+    blobs: list        # [(symbol, image path, None) or (symbol, None, vm): <vm>.dtb in --out]
 
 
 def finish_plan(name, description, platform, vms):
@@ -787,16 +1021,15 @@ def finish_plan(name, description, platform, vms):
     blobs, by_file = [], {}
     for vm in vms:
         for image in vm.images:
-            if image.path:
+            if image.kind != "dtb":
                 key = os.path.realpath(image.path)
                 if key not in by_file:
                     by_file[key] = f"hv_blob_{len(blobs)}"
                     blobs.append((by_file[key], image.path, None))
                 image.blob = by_file[key]
-    for vm in vms:
-        if vm.dtb.path is None:
-            vm.dtb.blob = f"hv_blob_{len(blobs)}"
-            blobs.append((vm.dtb.blob, None, vm))
+    for vm in vms:                       # generated or fixed up: each VM's own <vm>.dtb
+        vm.dtb.blob = f"hv_blob_{len(blobs)}"
+        blobs.append((vm.dtb.blob, None, vm))
     return Plan(name, description, platform, vms, pcpu_vcpus, blobs)
 
 
@@ -836,6 +1069,8 @@ def describe_vm(vm, p):
     lines.append("  images:")
     for image in vm.images:
         what = image.path or f"generated {vm.name}.dtb (up to 2 MiB reserved)"
+        if image.data:
+            what = f"{image.path}, checked and fixed up into {vm.name}.dtb"
         size = f"{image.size} bytes, " if image.size else ""
         lines.append(f"    {image.kind:6} {what}: {size}at IPA 0x{image.load:x} (PA 0x{ipa_to_pa(vm, image.load):x})")
     lines.append(f"  entry IPA 0x{vm.entry:x}, DTB IPA 0x{vm.dtb.load:x}")
@@ -936,6 +1171,7 @@ def render_all(plan, out_dir, config_file):
     """Every output file as {filename: bytes}; raises GenError if dtc fails."""
     env = template_env()
     files = compile_dtbs(plan, env, config_file)
+    files.update({f"{vm.name}.dtb": vm.dtb.data for vm in plan.vms if vm.dtb.path})
     blobs = [(symbol, path or os.path.relpath(os.path.abspath(os.path.join(out_dir, f"{vm.name}.dtb"))))
              for symbol, path, vm in plan.blobs]
     context = dict(plan=plan, platform=plan.platform, blobs=blobs,

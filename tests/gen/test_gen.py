@@ -3,10 +3,11 @@
 
 Covers the shipped configs (generation, host compile of hv_config.c, aarch64
 assembly of images.S, the generated DTBs), determinism, stage-2 pool sizing,
-image placement, --describe, and one rejection test per tests/gen/bad/*.toml:
-each bad file names the message it must produce in '# expect:' lines
-('{guests}'/'{deps}' stand for the fake image directory). Guest images are
-fake files made in a temporary directory. Prints 'PASS: <name>' or
+image placement, --describe, the check and fix-up of a VM's own DTB, and one
+rejection test per tests/gen/bad/*.toml: each bad file names the message it
+must produce in '# expect:' lines ('{guests}'/'{deps}' stand for the fake
+image directory). Guest images are fake files made in a temporary directory;
+the own DTBs are tests/gen/dtb/*.dts compiled there with dtc. Prints 'PASS: <name>' or
 'FAIL: <name>: <reason>' per test and exits 1 if any failed.
 """
 import glob
@@ -30,6 +31,7 @@ SHIPPED = {"dual_baremetal": ["vm0", "vm1"], "shared_cpu": ["vm0", "vm1", "vm2"]
            "dual_linux": ["linux0", "linux1"], "linux_baremetal": ["linux0", "rt0"]}
 BAD_DIR = os.path.join(ROOT, "tests", "gen", "bad")
 GOOD_DIR = os.path.join(ROOT, "tests", "gen", "good")
+DTS_DIR = os.path.join(ROOT, "tests", "gen", "dtb")
 MIB = 1 << 20
 TESTS = []
 
@@ -73,10 +75,23 @@ def make_fakes(d):
             f.write(data)
     with open(os.path.join(d, "big.bin"), "wb") as f:
         f.truncate(17 * MIB)
-    with open(os.path.join(d, "own.dts"), "w") as f:
-        f.write('/dts-v1/;\n/ { #address-cells = <2>; #size-cells = <2>; model = "own"; };\n')
-    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", os.path.join(d, "own.dtb"),
-                    os.path.join(d, "own.dts")], check=True)
+    for dts in sorted(glob.glob(os.path.join(DTS_DIR, "*.dts"))):
+        name = os.path.splitext(os.path.basename(dts))[0]
+        subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", os.path.join(d, f"{name}.dtb"), dts],
+                       check=True)
+    with open(os.path.join(d, "own.dtb"), "rb") as f:
+        own = f.read()
+    with open(os.path.join(d, "own_corrupt.dtb"), "wb") as f:      # header intact, tree cut off
+        f.write(own[:len(own) // 2])
+    grows = libfdt.Fdt(own)                                         # exactly 2 MiB before the fix-up
+    grows.resize(2 * MIB + 4096)
+    grows.setprop(0, "filler", bytes(2 * MIB - len(own) - 64))
+    grows.pack()
+    grows = grows.as_bytearray()
+    grows += bytes(2 * MIB - len(grows))
+    struct.pack_into(">I", grows, 4, len(grows))                    # totalsize: the padding is free space
+    with open(os.path.join(d, "own_grows.dtb"), "wb") as f:
+        f.write(grows)
 
 
 TMP = tempfile.mkdtemp(prefix="test_gen.")
@@ -330,8 +345,8 @@ def features_config_tables():
         check(text in c, f"hv_config.c lacks {text!r}")
     for text in ("#define CFG_NUM_IRQS_MAX CFG_U(5)", "#define CFG_MAX_VCPUS_PER_PCPU CFG_U(2)", "#define CFG_S2_POOL_PAGES CFG_U(10)"):
         check(text in sizes, f"cfg_sizes.h lacks {text!r}")
-    check(sorted(os.listdir(out)) == ["cfg_sizes.h", "hv_config.c", "images.S", "io.dtb", "io.dts"],
-          "peer brings its own DTB: no peer.dts")
+    check(sorted(os.listdir(out)) == ["cfg_sizes.h", "hv_config.c", "images.S", "io.dtb", "io.dts", "peer.dtb"],
+          "peer brings its own DTB: no peer.dts, its fixed-up peer.dtb")
     run(["gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-Wpedantic", "-I", "src/core/include", "-I", out,
          "-c", os.path.join(out, "hv_config.c"), "-o", os.path.join(out, "c.o")], cwd=ROOT)
     dtb = Dtb(os.path.join(out, "io.dtb"))
@@ -342,6 +357,61 @@ def features_config_tables():
     check(dtb.cells("/gpio@9030000", "interrupts") == [0, 7, 4], "gpio interrupt")
     check(dtb.cells("/chosen", "linux,initrd-start", 2) == [0x40100000], "explicit initrd load")
     check(dtb.string("/chosen", "bootargs") == "quiet", "bootargs")
+    peer = Dtb(os.path.join(out, "peer.dtb"))      # tests/gen/dtb/peer.dts: no memory, chosen or psci
+    check(peer.cells("/memory@40000000", "reg", 2) == [0x40000000, 16 * MIB], "peer memory@40000000")
+    check(peer.cells("/memory@50000000", "reg", 2) == [0x50000000, 1 * MIB], "peer memory@50000000")
+    check(peer.string("/psci", "method") == "hvc" and peer.has("/psci", "compatible"), "peer psci node added")
+    check(peer.has("/chosen") and not peer.has("/chosen", "bootargs") and
+          not peer.has("/chosen", "linux,initrd-start"), "peer chosen: empty")
+    check(f".size = {len(read(os.path.join(out, 'peer.dtb'), 'rb'))}ULL, .load_ipa = 0x40f00000ULL }}, /* dtb */" in c,
+          "peer's DTB image has the fixed-up size")
+
+
+# --------------------------------------------------------------------------
+# A VM's own DTB: checked and fixed up at build time (tests/gen/dtb/own.dts)
+# --------------------------------------------------------------------------
+
+OWN = os.path.join(GOOD_DIR, "own_dtb.toml")
+
+
+@test
+def own_dtb_fixed_up():
+    out = generate(OWN)
+    check(sorted(os.listdir(out)) == ["cfg_sizes.h", "hv_config.c", "images.S", "own.dtb"], f"files {os.listdir(out)}")
+    dtb = Dtb(os.path.join(out, "own.dtb"))
+    memory = [n for n in dtb.subnodes("/") if n.startswith("memory")]
+    check(memory == ["memory@40000000", "memory@48000000"], f"memory nodes {memory} (read-only region: none)")
+    check(dtb.cells("/memory@40000000", "reg", 2) == [0x40000000, 64 * MIB], "memory@40000000 replaced")
+    check(dtb.cells("/memory@48000000", "reg", 2) == [0x48000000, 16 * MIB], "memory@48000000 added")
+    check(dtb.string("/memory@48000000", "device_type") == "memory", "memory device_type")
+    check(dtb.string("/chosen", "bootargs") == "console=ttyAMA0 hv.name=own", "bootargs from the TOML override")
+    check(dtb.string("/chosen", "stdout-path") == "/pl011@9000000", "stdout-path kept")
+    start, end = (dtb.cells("/chosen", f"linux,initrd-{k}", 2)[0] for k in ("start", "end"))
+    check((start, end) == (0x43c00000, 0x43c00000 + 8192), f"initrd range {start:#x}-{end:#x}")
+    check(dtb.string("/psci", "method") == "hvc", "psci method smc -> hvc")
+    check(dtb.cells("/soc@9010000/rtc@0", "reg") == [0, 0x1000] and dtb.has("/cpus/cpu@1"), "rest kept")
+    size = len(read(os.path.join(out, "own.dtb"), "rb"))
+    c, s = read(os.path.join(out, "hv_config.c")), read(os.path.join(out, "images.S"))
+    check(f".size = {size}ULL, .load_ipa = 0x43e00000ULL }}, /* dtb */" in c, "DTB image size and default load")
+    check(f'.incbin "{os.path.relpath(os.path.join(out, "own.dtb"), ROOT)}"' in s, "images.S includes the fixed-up DTB")
+    check(os.path.relpath(os.path.join(FAKE, "own.dtb"), ROOT) not in s, "images.S includes the user's file")
+    res = run_gen(OWN, None, "--describe")
+    check(f"own.dtb, checked and fixed up into own.dtb: {size} bytes" in res.stdout, "--describe")
+
+
+@test
+def own_dtb_deterministic_and_idempotent():
+    first = snapshot(generate(OWN, os.path.join(TMP, "own_a")))
+    second = snapshot(generate(OWN, os.path.join(TMP, "own_a2")))
+    check(first["own.dtb"] == second["own.dtb"], "fixed-up DTB differs between runs")
+    # Fixing up the fixed-up DTB again changes nothing.
+    d = tempfile.mkdtemp(dir=TMP)
+    shutil.copy(os.path.join(TMP, "own_a", "own.dtb"), os.path.join(d, "again.dtb"))
+    config = os.path.join(d, "again.toml")
+    with open(config, "w") as f:
+        f.write(read(OWN).replace("${guests}/own.dtb", "again.dtb"))
+    again = snapshot(generate(config))
+    check(again["own.dtb"] == first["own.dtb"], "a second fix-up changed the DTB")
 
 
 @test

@@ -24,6 +24,7 @@
 #define LR_ACTIVE      (1ull << 63)
 #define LR_HW          (1ull << 61)
 #define LR_GROUP1      (1ull << 60)
+#define LR_EOI_MAINT   (1ull << 41) /* software interrupts: maintenance IRQ on EOI */
 #define LR_PINTID_MASK (0x3ffull << 32)
 #define ICH_HCR_EN     1ull
 #define ICH_HCR_UIE    2ull
@@ -92,6 +93,14 @@ struct vcpu *vgic_update(struct vm *vm, struct vcpu *v, uint32_t intid)
                   && ((vm->arch.vgic.ctlr & GICD_CTLR_GRP1) != 0u)
                   && ((intid < VGIC_NR_PRIV) || ((irq->flags & VIRQ_OWNED) != 0u));
     pend_set(target, intid, deliverable);
+    if (((irq->flags & (VIRQ_IN_LR | VIRQ_PENDING)) == (VIRQ_IN_LR | VIRQ_PENDING))
+        && ((irq->flags & VIRQ_ENABLED) != 0u)) {
+        /* Pended again while the guest still handles it: the list register
+         * must become pending+active, which only its own CPU can write,
+         * at the VCPU's next entry (vgic_flush). */
+        target->arch.vgic.repend = true;
+        return target;
+    }
     return deliverable ? target : NULL;
 }
 
@@ -159,6 +168,12 @@ static uint64_t lr_value(uint32_t intid, const struct vgic_irq *irq)
     lr |= ((irq->flags & VIRQ_ACTIVE) != 0u) ? LR_ACTIVE : LR_PENDING;
     if ((irq->flags & VIRQ_HW) != 0u) {
         lr |= LR_HW | ((uint64_t)intid << 32);
+    } else if ((irq->flags & VIRQ_LINE) != 0u) {
+        /* Level-sensitive: if the line is still high when the guest EOIs,
+         * it must be delivered again right away, so have the EOI trap. */
+        lr |= LR_EOI_MAINT;
+    } else {
+        /* edge, software: nothing to re-sample */
     }
     return lr;
 }
@@ -213,10 +228,24 @@ void vgic_flush(struct vcpu *v)
 
     /* Racy fast path: an injector sets bits under the lock and then kicks
      * this CPU, so a bit missed here is seen at the next entry. */
-    if (!any_pending_bits(v) && ((g->hcr & ICH_HCR_UIE) == 0u)) {
+    if (!any_pending_bits(v) && ((g->hcr & ICH_HCR_UIE) == 0u) && !g->repend) {
         return;
     }
     vgic_lock(v->vm);
+    if (g->repend) {
+        g->repend = false;
+        for (n = 0u; n < nr; n++) {
+            if ((g->lr_used & (1u << n)) != 0u) {
+                uint64_t lr = lr_read(n);
+                struct vgic_irq *irq = vgic_irq_of(v, (uint32_t)(lr & 0xffffffffu));
+                if ((irq != NULL) && ((irq->flags & VIRQ_PENDING) != 0u)
+                    && ((lr & LR_PENDING) == 0u) && ((lr & LR_ACTIVE) != 0u)) {
+                    lr_write(n, lr | LR_PENDING);
+                    irq->flags &= (uint8_t)~VIRQ_PENDING;
+                }
+            }
+        }
+    }
     for (n = 0u; n < nr; n++) {
         uint32_t id;
         struct vgic_irq *irq;
@@ -274,7 +303,9 @@ void vgic_sync(struct vcpu *v)
     if (v->arch.vgic.lr_used == 0u) {
         return;
     }
-    empty = (uint32_t)read_ich_elrsr_el2() & v->arch.vgic.lr_used;
+    /* ELRSR leaves out a finished LR that asked for an EOI maintenance
+     * interrupt; EISR lists exactly those. */
+    empty = (uint32_t)(read_ich_elrsr_el2() | read_ich_eisr_el2()) & v->arch.vgic.lr_used;
     if (empty == 0u) {
         return;
     }

@@ -3,6 +3,7 @@
 #ifndef ARCH_VCPU_TYPES_H
 #define ARCH_VCPU_TYPES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "arch_lock.h"
 
@@ -55,6 +56,7 @@ struct vgic_cpu_state {
     uint64_t ap0r0;
     uint64_t ap1r0;
     uint64_t hcr;                      /* ICH_HCR_EL2 last written */
+    bool repend;                       /* an interrupt held in an LR was pended again */
 };
 
 struct vgic_dist_state {

@@ -1,0 +1,3 @@
+/* tests/guests/sgi_repend/vectors.S: this guest's EL1 vector table, with a real IRQ entry
+ * (see ../irq_common/irq_vectors.S); installed in VBAR_EL1 by each VCPU. */
+#include "../irq_common/irq_vectors.S"
