@@ -388,14 +388,12 @@ void arch_vcpu_inject_hw(struct vcpu *v, uint32_t intid)
             irq->flags |= VIRQ_PENDING;
         }
         irq->flags |= VIRQ_HW;
+        /* If the guest has it disabled, it stays pending here and the
+         * physical one stays active, which keeps the still-asserted timer
+         * line from firing again and again: a guest that arms its timer
+         * before enabling the interrupt (Linux does) must not livelock.
+         * Enabling it delivers it, and the guest's EOI deactivates both. */
         (void)vgic_update(v->vm, v, intid);
-        if ((irq->flags & (VIRQ_ENABLED | VIRQ_IN_LR)) == 0u) {
-            /* The guest has it disabled: nothing will deactivate the
-             * physical one, so do it now (the timer line stays asserted
-             * and fires again once enabled). */
-            irq->flags &= (uint8_t)~VIRQ_HW;
-            write_icc_dir_el1(intid);
-        }
     }
     vgic_unlock(v->vm);
 }
