@@ -1,11 +1,12 @@
 /* Console output: whole lines, one lock around each, so that output of VMs
- * on different physical CPUs never mixes within a line. A VM waiting for
- * input (its VCPU halts) gets its partial line shown too, so that a shell
- * prompt appears; that physical line stays "open" for the same VM, and
- * anyone else's output first ends it. */
+ * on different physical CPUs never mixes within a line. A partial line left
+ * alone for CONSOLE_PARTIAL_NS is shown too, so that a shell prompt
+ * appears; that physical line stays "open" for the same VM, and anyone
+ * else's output first ends it. */
 #include "console.h"
 #include "arch_console.h"
 #include "arch_lock.h"
+#include "arch_timer.h"
 
 static struct spinlock console_lock;
 /* The VM line whose partial text ends the physical line right now. */
@@ -87,9 +88,40 @@ static void vm_line_out(struct console_line *line, const char *prefix, bool end_
     line->len = 0u;
 }
 
+/* ANSI escape sequences (colours, cursor moves, terminal queries) are
+ * dropped: on a console shared by several VMs they would act on, or ask
+ * about, a screen the VM does not own. ESC, then for CSI '[' and parameter
+ * bytes up to a final byte 0x40..0x7e; other escapes are two bytes. */
+#define ESC_NONE 0u
+#define ESC_SEEN 1u
+#define ESC_CSI  2u
+
+static bool escape_consumes(struct console_line *line, char c)
+{
+    uint8_t b = (uint8_t)c;
+
+    switch (line->esc) {
+    case ESC_SEEN:
+        line->esc = (b == (uint8_t)'[') ? ESC_CSI : ESC_NONE;
+        return true;
+    case ESC_CSI:
+        if ((b >= 0x40u) && (b <= 0x7eu)) {
+            line->esc = ESC_NONE;
+        }
+        return true;
+    case ESC_NONE:
+    default:
+        if (b == 0x1bu) {
+            line->esc = ESC_SEEN;
+            return true;
+        }
+        return false;
+    }
+}
+
 void console_vm_putc(struct console_line *line, const char *prefix, char c)
 {
-    if (c == '\r') {
+    if ((c == '\r') || escape_consumes(line, c)) {
         return;
     }
     if (c == '\n') {
@@ -103,11 +135,12 @@ void console_vm_putc(struct console_line *line, const char *prefix, char c)
     }
     line->buf[line->len] = c;
     line->len++;
+    line->last_ts = arch_timer_now();
 }
 
-void console_vm_flush_partial(struct console_line *line, const char *prefix)
+void console_vm_flush_stale(struct console_line *line, const char *prefix, uint64_t now)
 {
-    if (line->len != 0u) {
+    if ((line->len != 0u) && ((now - line->last_ts) >= arch_timer_ns_to_ticks(CONSOLE_PARTIAL_NS))) {
         vm_line_out(line, prefix, false);
     }
 }

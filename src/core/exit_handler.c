@@ -98,11 +98,6 @@ void exit_handle(struct pcpu *pc, struct vcpu *v)
         irq_handle_pending(pc);
         break;
     case EXIT_HALT:
-        if (v->vm->console.len != 0u) {
-            arch_spin_lock(&v->vm->lock);
-            console_vm_flush_partial(&v->vm->console, v->vm->cfg->name);
-            arch_spin_unlock(&v->vm->lock);
-        }
         vcpu_halt(v);
         break;
     case EXIT_YIELD:

@@ -159,6 +159,7 @@ void sched_step(struct pcpu *pc)
         v = sched_pick(pc);
     }
     if (v == NULL) {
+        vm_console_flush_stale();
         sched_arm_timer(pc, NULL);
         arch_cpu_idle();
         irq_handle_pending(pc);

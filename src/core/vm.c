@@ -10,6 +10,7 @@
 #include "arch_cpu.h"
 #include "arch_irq.h"
 #include "arch_vcpu.h"
+#include "arch_timer.h"
 #include "console_input.h"
 #include "vpl011.h"
 
@@ -277,5 +278,20 @@ void vm_fault(struct vcpu *v)
              !started ? "VM already stopping" : (restart ? "restarting VM" : "stopping VM"));
     if (started) {
         vm_kick_stop(vm);
+    }
+}
+
+void vm_console_flush_stale(void)
+{
+    uint64_t now = arch_timer_now();
+    uint32_t i;
+
+    for (i = 0u; i < CFG_NUM_VMS; i++) {
+        struct vm *vm = &vms[i];
+        if (vm->console.len != 0u) { /* racy peek: the lock decides */
+            arch_spin_lock(&vm->lock);
+            console_vm_flush_stale(&vm->console, vm->cfg->name, now);
+            arch_spin_unlock(&vm->lock);
+        }
     }
 }

@@ -121,10 +121,11 @@ static void t_control_chars_replaced(void)
      * pass (UTF-8), as with the target's unsigned char */
     CHECK_STR(fake.console, "[a] .[31mred.\tT....z\x9b\xc3\xa9\r\n");
     fake_console_clear();
-    /* a guest cannot forge another prefix on a line of its own */
+    /* a guest cannot forge another prefix on a line of its own: the
+     * erase-line and cursor-to-column-1 sequences are dropped */
     memset(&la, 0, sizeof(la));
     put_str(&la, "a", "x\x1b[2K\x1b[1G[b] forged\n");
-    CHECK_STR(fake.console, "[a] x.[2K.[1G[b] forged\r\n");
+    CHECK_STR(fake.console, "[a] x[b] forged\r\n");
     /* the prefix itself is printed as given */
     fake_console_clear();
     console_write_line("p\tq", "", 0);
@@ -177,17 +178,22 @@ static void t_vm_lines_through_hypercalls_do_not_mix(void)
     CHECK_EQ(vms[VM_C].console.len, 7);
 }
 
-/* A prompt (no newline) shows when the VM waits; typing continues it. */
+/* A partial line left alone long enough (a prompt) is shown; typing
+ * continues it on the same physical line. */
 static void t_partial_line_shown_and_continued(void)
 {
+    uint64_t stale = arch_timer_ns_to_ticks(CONSOLE_PARTIAL_NS);
+
     memset(&la, 0, sizeof(la));
     put_str(&la, "a", "a# ");
-    console_vm_flush_partial(&la, "a");
+    console_vm_flush_stale(&la, "a", la.last_ts + stale - 1u);
+    CHECK_STR(fake.console, "");
+    console_vm_flush_stale(&la, "a", la.last_ts + stale);
     CHECK_STR(fake.console, "[a] a# ");
     CHECK_EQ(la.len, 0);
-    console_vm_flush_partial(&la, "a"); /* nothing new: nothing printed */
+    console_vm_flush_stale(&la, "a", la.last_ts + (2u * stale)); /* nothing new */
     put_str(&la, "a", "ls");
-    console_vm_flush_partial(&la, "a");
+    console_vm_flush_stale(&la, "a", la.last_ts + stale);
     put_str(&la, "a", "\n");
     CHECK_STR(fake.console, "[a] a# ls\r\n");
 }
@@ -199,27 +205,31 @@ static void t_partial_line_ended_by_other_output(void)
     memset(&la, 0, sizeof(la));
     memset(&lb, 0, sizeof(lb));
     put_str(&la, "a", "a# ");
-    console_vm_flush_partial(&la, "a");
+    console_vm_flush_stale(&la, "a", la.last_ts + arch_timer_ns_to_ticks(CONSOLE_PARTIAL_NS));
     put_str(&lb, "b", "hello\n");
     log_line("note");
     put_str(&la, "a", "x\n");
     CHECK_STR(fake.console, "[a] a# \r\n[b] hello\r\n[hv] note\r\n[a] x\r\n");
 }
 
-/* A halting VCPU shows its VM's partial line (the exit handler's job). */
-static void t_halt_flushes_partial_line(void)
+/* Escape sequences are dropped whole; a lone ESC takes one more byte. */
+static void t_escape_sequences_dropped(void)
 {
-    struct vcpu *v;
+    memset(&la, 0, sizeof(la));
+    put_str(&la, "a", "a# \x1b[6nls \x1b[1;32mgreen\x1b[0m\x1b" "c!\n");
+    CHECK_STR(fake.console, "[a] a# ls green!\r\n");
+}
 
+/* An idle CPU shows stale partial lines of every VM. */
+static void t_idle_flushes_stale_partial_line(void)
+{
     start_vms();
     putc_hc(A0, '$');
     putc_hc(A0, ' ');
+    vm_console_flush_stale();
     CHECK_STR(fake.console, "");
-    v = vc(A0);
-    memset(&v->exit, 0, sizeof(v->exit));
-    v->exit.kind = EXIT_HALT;
-    fake.cpu = v->cfg->pcpu;
-    exit_handle(&pcpus[v->cfg->pcpu], v);
+    fake.now += arch_timer_ns_to_ticks(CONSOLE_PARTIAL_NS);
+    vm_console_flush_stale();
     CHECK_STR(fake.console, "[a] $ ");
 }
 
@@ -235,7 +245,8 @@ static const struct test_case cases[] = {
     TEST(vm_lines_through_hypercalls_do_not_mix),
     TEST(partial_line_shown_and_continued),
     TEST(partial_line_ended_by_other_output),
-    TEST(halt_flushes_partial_line),
+    TEST(idle_flushes_stale_partial_line),
+    TEST(escape_sequences_dropped),
 };
 
 int main(void)

@@ -10,15 +10,21 @@
 struct console_line {
     char buf[CONSOLE_LINE_MAX];
     uint32_t len;
+    uint64_t last_ts; /* counter value of the last byte appended */
+    uint8_t esc;      /* inside an ANSI escape sequence being dropped */
 };
+
+/* A partial line untouched this long is shown anyway (a shell prompt). */
+#define CONSOLE_PARTIAL_NS 100000000u
 
 void console_init(void);
 /* Append one byte of VM output; a newline or a full buffer flushes the line. */
 void console_vm_putc(struct console_line *line, const char *prefix, char c);
-/* The VM waits (a VCPU halted): show its partial line now, e.g. a shell
- * prompt; its next bytes continue that physical line unless another
- * line came in between. Caller holds the VM's lock, as for putc. */
-void console_vm_flush_partial(struct console_line *line, const char *prefix);
+/* Show the VM's partial line if nothing was appended to it for
+ * CONSOLE_PARTIAL_NS (e.g. a shell prompt waiting for input); its next
+ * bytes continue that physical line unless another line came in between.
+ * Caller holds the VM's lock, as for putc. */
+void console_vm_flush_stale(struct console_line *line, const char *prefix, uint64_t now);
 /* A VM was given the physical UART (console = "passthrough"): from now on
  * the hypervisor writes nothing there, its own lines included. */
 void console_hand_over(void);

@@ -59,6 +59,9 @@ void vm_add_vdev(struct vm *vm, uint64_t base, uint64_t size, const struct vdev_
 /* Scheduler hook: `v` belongs to a stopping VM; retire it (last out finishes). */
 void vm_retire_vcpu(struct vcpu *v);
 
+/* Idle CPUs: show partial console lines nobody added to for a while. */
+void vm_console_flush_stale(void);
+
 /* Number of VMs not yet stopped for good. */
 uint32_t vm_running_count(void);
 
