@@ -69,7 +69,8 @@ $(GEN)/.stamp: $(CONFIG_FILE) $(PLATFORM_FILE) tools/gen_config.py $(wildcard to
         $(GUEST_BINS) $(INITRAMFS)
 	@rm -rf $(GEN)
 	$(PY) tools/gen_config.py --platform $(PLATFORM_FILE) --config $(CONFIG_FILE) --out $(GEN) \
-	    --var guests=$(GUEST_OUT) --var deps=$(DEPS) --var linux=$(LINUX_OUT)
+	    --var guests=$(GUEST_OUT) --var deps=$(DEPS) --var linux=$(LINUX_OUT) \
+	    --depfile $(B)/gen.d
 	@touch $@
 
 $(GEN)/hv_config.c $(GEN)/images.S $(GEN)/cfg_sizes.h: $(GEN)/.stamp
@@ -128,3 +129,4 @@ clean:
 	rm -rf build
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(B)/gen.d

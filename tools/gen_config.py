@@ -1217,6 +1217,8 @@ def parse_args(argv):
     parser.add_argument("--var", action="append", default=[], metavar="NAME=PATH",
                         help="value of ${NAME} in file keys (repeatable)")
     parser.add_argument("--describe", action="store_true", help="print the partition plan")
+    parser.add_argument("--depfile", metavar="FILE",
+                        help="with --out: write a make rule making OUT/.stamp depend on every input file")
     args = parser.parse_args(argv)
     args.variables = {}
     for item in args.var:
@@ -1246,10 +1248,26 @@ def main(argv=None):
     if args.out:
         try:
             write_outputs(args.out, files)
+            if args.depfile:
+                write_depfile(args.depfile, os.path.join(args.out, ".stamp"), plan, args)
         except OSError as e:
             print(f"{args.out}: cannot write: {e}", file=sys.stderr)
             return 1
     return 0
+
+
+def write_depfile(path, target, plan, args):
+    """A make rule: the generated files depend on the TOML files and on every
+    image and DTB file they name (so editing a user DTB regenerates)."""
+    inputs = [args.platform, args.config]
+    inputs += [p for _, p, _ in plan.blobs if p]
+    inputs += [vm.dtb.path for vm in plan.vms if vm.dtb.path]
+    seen = []
+    for p in inputs:
+        if p not in seen:
+            seen.append(p)
+    with open(path, "w") as f:
+        f.write(f"{target}: " + " ".join(p.replace(" ", "\\ ") for p in seen) + "\n")
 
 
 if __name__ == "__main__":
