@@ -123,27 +123,29 @@ uint32_t log_format(char *buf, uint32_t size, const char *fmt, va_list ap)
     return o.len;
 }
 
-void log_line(const char *fmt, ...)
+static void log_emit(const char *prefix, const char *fmt, va_list ap)
 {
     char line[CONSOLE_LINE_MAX + 64u];
+    uint32_t len = log_format(line, (uint32_t)sizeof(line), fmt, ap);
+
+    console_write_line(prefix, line, len);
+}
+
+void log_line(const char *fmt, ...)
+{
     va_list ap;
-    uint32_t len;
 
     va_start(ap, fmt);
-    len = log_format(line, (uint32_t)sizeof(line), fmt, ap);
+    log_emit("hv", fmt, ap);
     va_end(ap);
-    console_write_line("hv", line, len);
 }
 
 _Noreturn void panic(const char *fmt, ...)
 {
-    char line[CONSOLE_LINE_MAX + 64u];
     va_list ap;
-    uint32_t len;
 
     va_start(ap, fmt);
-    len = log_format(line, (uint32_t)sizeof(line), fmt, ap);
+    log_emit("hv PANIC", fmt, ap);
     va_end(ap);
-    console_write_line("hv PANIC", line, len);
     arch_cpu_halt();
 }
