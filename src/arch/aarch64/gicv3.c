@@ -41,6 +41,8 @@
 #define ICC_CTLR_EOIMODE (1u << 1)
 
 static uintptr_t gicr_frame[CFG_NUM_PCPUS];
+/* List registers, read at CPU set-up: every CPU of the platform has as many. */
+static uint32_t num_lrs;
 
 static inline uint32_t mmio_read32(uintptr_t a)
 {
@@ -135,12 +137,13 @@ void gic_cpu_init(uint32_t cpu)
     write_icc_igrpen1_el1(1u);
     write_ich_vmcr_el2(0u);
     write_ich_hcr_el2(1u); /* En: the virtual CPU interface works */
+    num_lrs = (uint32_t)(read_ich_vtr_el2() & 0x1fu) + 1u;
     isb();
 }
 
 uint32_t gic_num_lrs(void)
 {
-    return (uint32_t)(read_ich_vtr_el2() & 0x1fu) + 1u;
+    return num_lrs;
 }
 
 uint32_t arch_irq_ack(void)
