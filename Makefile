@@ -61,7 +61,7 @@ QEMU_SMP := $(shell $(PY) -c 'import tomllib,sys; p=tomllib.load(open(sys.argv[1
 QEMU_ARGS = -M $(word 3,$(QEMU_SMP)) -cpu $(word 4,$(QEMU_SMP)) -smp $(word 1,$(QEMU_SMP)) \
     -m $(word 2,$(QEMU_SMP)) -display none -nic none -monitor none -serial stdio
 
-.PHONY: all run deps test clean guests initramfs describe
+.PHONY: all run deps test clean guests initramfs describe bench
 .DEFAULT_GOAL := all
 all: $(B)/hypervisor.bin
 
@@ -124,6 +124,10 @@ deps:
 
 test:
 	bash tests/run_all.sh
+
+# Deterministic path lengths under QEMU -icount: docs/performance.md.
+bench:
+	$(PY) tools/bench.py
 
 clean:
 	rm -rf build

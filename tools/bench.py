@@ -419,11 +419,61 @@ def vm_geometry(config_name, vm_index=0):
     return vm["name"], len(vm["vcpus"]), vm["memory"][0]["size"] >> 20, vm.get("bootargs", "")
 
 
+def check_position_independent():
+    """bench.bin is linked at 0x40000000 (guests.mk) but loaded at 0x40080000: relink its
+    objects at the load address and require a byte-identical image, i.e. no absolute
+    address anywhere in it."""
+    objdir = os.path.join(ROOT, "build", "guests", "obj", "bench")
+    # guests.mk's order: common/start.o, common/guest_lib.o, the guest's .c, then its .S.
+    own = sorted(f for f in os.listdir(objdir) if f.endswith(".o"))
+    objs = [os.path.join(objdir, "common", "start.o"), os.path.join(objdir, "common", "guest_lib.o")]
+    objs += [os.path.join(objdir, f) for f in own
+             if os.path.isfile(os.path.join(ROOT, "tests", "guests", "bench", f[:-2] + ".c"))]
+    objs += [os.path.join(objdir, f) for f in own
+             if os.path.isfile(os.path.join(ROOT, "tests", "guests", "bench", f[:-2] + ".S"))]
+    elf = os.path.join(OUT, "bench-relinked.elf")
+    binf = os.path.join(OUT, "bench-relinked.bin")
+    r = subprocess.run([CROSS + "gcc", "-T", "tests/guests/common/guest.ld", "-nostdlib", "-static",
+                        "-no-pie", "-Wl,--build-id=none", "-Wl,--defsym=GUEST_BASE=0x40080000",
+                        "-Wl,-z,noexecstack", "-o", elf] + objs, cwd=ROOT, capture_output=True,
+                       text=True)
+    if r.returncode == 0:
+        r = subprocess.run([CROSS + "objcopy", "-O", "binary", elf, binf], capture_output=True,
+                           text=True)
+    if r.returncode != 0:
+        raise BenchError(f"relinking the benchmark guest failed:\n{r.stderr[-2000:]}")
+    with open(binf, "rb") as a, open(os.path.join(ROOT, "build", "guests", "bench.bin"), "rb") as b:
+        same = a.read() == b.read()
+    os.unlink(elf)
+    os.unlink(binf)
+    if not same:
+        raise BenchError("build/guests/bench.bin is not position-independent (it changes when "
+                         "linked at 0x40080000): an absolute address crept into the guest")
+
+
+def snapshot(name, build_dir):
+    """Copies what the runs use out of a build directory (another make may rebuild it
+    meanwhile); returns the copy, laid out like the build directory."""
+    dst = os.path.join(OUT, "snap", name)
+    shutil.rmtree(dst, ignore_errors=True)
+    os.makedirs(os.path.join(dst, "gen"))
+    for f in ("hypervisor.bin", "hypervisor.elf"):
+        shutil.copyfile(os.path.join(build_dir, f), os.path.join(dst, f))
+    for f in os.listdir(os.path.join(build_dir, "gen")):
+        if f.endswith(".dtb") or f == "cfg_sizes.h":
+            shutil.copyfile(os.path.join(build_dir, "gen", f), os.path.join(dst, "gen", f))
+    return dst
+
+
 def build_all():
     """Builds everything the runs need; returns the build directories."""
     log("bench: building")
     build_linux_userland()
-    dirs = {name: make_config(name) for name in CONFIGS}
+    dirs = {name: snapshot(name, make_config(name)) for name in CONFIGS}
+    check_position_independent()
+    snap = os.path.join(OUT, "snap", "bench.bin")
+    shutil.copyfile(os.path.join(ROOT, "build", "guests", "bench.bin"), snap)
+    dirs["_bench_bin"] = snap
     # Counted with the build, so that --check-repeat compares runs of one source tree.
     dirs["_sloc"] = {"sloc_core": sloc(["src/core"]), "sloc_arch": sloc(["src/arch"])}
     return dirs
@@ -432,7 +482,7 @@ def build_all():
 def run_all(dirs):
     raw = {}
     initramfs = os.path.join(OUT, "initramfs.cpio.gz")
-    bench_bin = os.path.join(ROOT, "build", "guests", "bench.bin")
+    bench_bin = dirs["_bench_bin"]
 
     log("bench: benchmark guest on bare QEMU")
     # The same -smp/-m as the hypervisor's platform: only EL2 differs.
@@ -658,7 +708,10 @@ def main():
             log("bench: second run, same builds")
             again = records(run_all(dirs))
             if json.dumps(again, sort_keys=True) != json.dumps(recs, sort_keys=True):
-                diff = [r["figure"] for r, s in zip(recs, again) if r != s]
+                diff = [f"{r['figure']} ({r['hypervisor']['median']}/"
+                        f"{(r['baseline'] or {}).get('median')} then {s['hypervisor']['median']}/"
+                        f"{(s['baseline'] or {}).get('median')})"
+                        for r, s in zip(recs, again) if r != s]
                 raise BenchError(f"two runs differ: {', '.join(diff)}")
             log("bench: two runs gave identical results")
     except BenchError as e:
@@ -673,10 +726,12 @@ def main():
               "qemu": ["-icount", "shift=0,sleep=off", "dtb-randomness=off", "-rtc clock=vm"],
               "note": "ns are virtual nanoseconds: 1 ns = 1 guest-visible instruction",
               "checks": problems, "figures": recs}
-    with open(os.path.join(OUT, "results.json"), "w") as f:
+    # The smoke run keeps its own file: it does not draw the chart of make bench's.
+    stem = "results-smoke" if a.smoke else "results"
+    with open(os.path.join(OUT, stem + ".json"), "w") as f:
         json.dump(result, f, indent=1, sort_keys=False)
         f.write("\n")
-    with open(os.path.join(OUT, "results.md"), "w") as f:
+    with open(os.path.join(OUT, stem + ".md"), "w") as f:
         f.write(md_table(recs) + "\n")
 
     if a.smoke:
