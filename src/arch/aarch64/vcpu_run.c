@@ -11,11 +11,11 @@
 #include "vcpu.h"
 #include "vm.h"
 
-#define SPSR_EL1H_MASKED 0x3c5ull       /* EL1h, D A I F masked */
-#define SCTLR_EL1_RESET  0x30d00800ull  /* RES1 bits; MMU and caches off */
-#define MPIDR_RES1       (1ull << 31)
-#define CNTV_CTL_ENABLE  1ull
-#define CNTV_CTL_IMASK   2ull
+#define SPSR_EL1H_MASKED 0x3c5ULL       /* EL1h, D A I F masked */
+#define SCTLR_EL1_RESET  0x30d00800ULL  /* RES1 bits; MMU and caches off */
+#define MPIDR_RES1       (1ULL << 31)
+#define CNTV_CTL_ENABLE  1ULL
+#define CNTV_CTL_IMASK   2ULL
 
 static struct vcpu *loaded_vcpu[CFG_NUM_PCPUS];
 
@@ -124,7 +124,7 @@ bool arch_vcpu_irq_pending(const struct vcpu *v)
     uint64_t ctl = loaded ? read_cntv_ctl_el0() : v->arch.el1.cntv_ctl;
 
     /* ISTATUS (bit 2) with the timer enabled and unmasked. */
-    if ((ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK | 4ull)) == (CNTV_CTL_ENABLE | 4ull)) {
+    if ((ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK | 4ULL)) == (CNTV_CTL_ENABLE | 4ULL)) {
         return true;
     }
     return vgic_has_pending(v);
@@ -152,9 +152,9 @@ static void complete_exit(struct vcpu *v)
         uint64_t val = e->value;
         uint32_t bits = 8u * (uint32_t)e->width;
         if (bits < 64u) {
-            val &= (1ull << bits) - 1u;
+            val &= (1ULL << bits) - 1u;
             if ((e->sign_extend != 0u) && ((val >> (bits - 1u)) != 0u)) {
-                val |= ~((1ull << bits) - 1u);
+                val |= ~((1ULL << bits) - 1u);
             }
         }
         v->arch.regs.x[e->reg] = val;
@@ -172,8 +172,18 @@ void arch_vcpu_run(struct vcpu *v)
     uint64_t kind;
 
     complete_exit(v);
-    vgic_flush(v);
-    kind = hv_guest_enter(&v->arch.regs);
-    vgic_sync(v);
-    trap_decode(v, kind);
+    for (;;) {
+        vgic_flush(v);
+        kind = hv_guest_enter(&v->arch.regs);
+        vgic_sync(v);
+        trap_decode(v, kind);
+        /* Exits handled here completely (PSCI and SMCCC queries, SGIs,
+         * undefined system registers) go straight back into the guest.
+         * Nothing is missed: a kick from another CPU is a physical
+         * interrupt, which exits again at once to the core. */
+        if (v->exit.kind != EXIT_NONE) {
+            break;
+        }
+        complete_exit(v);
+    }
 }
