@@ -3,6 +3,8 @@
 #   make test                                   every test; ends "N passed, N failed"
 #   make PLATFORM=qemu-aarch64 CONFIG=dual_linux   build/<platform>/<config>/hypervisor.bin
 #   make PLATFORM=qemu-aarch64 CONFIG=X run     boot it under QEMU (QEMU_EXTRA="..." appends)
+#   make PLATFORM=qemu-aarch64 CONFIG=X cert    MISRA, stacks, allocation, coverage, reproducibility, traceability
+#   make bench                                  deterministic path lengths (docs/performance.md)
 # CONFIG is a name under config/ or a path to a TOML file.
 
 PLATFORM ?= qemu-aarch64
@@ -61,7 +63,7 @@ QEMU_SMP := $(shell $(PY) -c 'import tomllib,sys; p=tomllib.load(open(sys.argv[1
 QEMU_ARGS = -M $(word 3,$(QEMU_SMP)) -cpu $(word 4,$(QEMU_SMP)) -smp $(word 1,$(QEMU_SMP)) \
     -m $(word 2,$(QEMU_SMP)) -display none -nic none -monitor none -serial stdio
 
-.PHONY: all run deps test clean guests initramfs describe bench
+.PHONY: all run deps test clean guests initramfs describe bench cert
 .DEFAULT_GOAL := all
 all: $(B)/hypervisor.bin
 
@@ -124,6 +126,11 @@ deps:
 
 test:
 	bash tests/run_all.sh
+
+# Certification evidence for this configuration (docs/certification.md):
+# build/<platform>/<config>/cert/; fails if any check fails.
+cert:
+	bash ci/cert.sh $(PLATFORM) $(CONFIG)
 
 # Deterministic path lengths under QEMU -icount: docs/performance.md.
 bench:

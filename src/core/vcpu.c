@@ -10,7 +10,7 @@
 struct vcpu vcpus[CFG_NUM_VCPUS];
 
 /* Affinity fields of an MPIDR: Aff3 [39:32], Aff2 [23:16], Aff1 [15:8], Aff0 [7:0]. */
-#define MPIDR_AFF_MASK 0xff00ffffffull
+#define MPIDR_AFF_MASK 0xff00ffffffULL
 
 uint64_t vcpu_mpidr(uint32_t id)
 {

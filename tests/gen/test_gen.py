@@ -174,6 +174,7 @@ class Dtb:
 # Shipped configurations
 # --------------------------------------------------------------------------
 
+# REQ-GEN-01
 def shipped_test(config, vms):
     path = f"config/{config}.toml"
 
@@ -205,6 +206,7 @@ for _config, _vms in SHIPPED.items():
     shipped_test(_config, _vms)
 
 
+# REQ-GEN-03
 @test
 def determinism_two_runs_identical():
     for config in SHIPPED:
@@ -219,6 +221,7 @@ def determinism_two_runs_identical():
                 check(f'"{TMP}' not in text and ROOT not in text, f"{config}/{name} contains an absolute path")
 
 
+# REQ-GEN-03
 @test
 def rerun_keeps_unchanged_files():
     out = generate("config/dual_baremetal.toml")
@@ -229,6 +232,7 @@ def rerun_keeps_unchanged_files():
     check(os.stat(os.path.join(out, "images.S")).st_mtime_ns == stamps["images.S"], "images.S rewritten")
 
 
+# REQ-GEN-03
 @test
 def incbin_paths_relative_to_cwd():
     out = generate("config/dual_baremetal.toml", os.path.join(TMP, "incbin"))
@@ -239,6 +243,7 @@ def incbin_paths_relative_to_cwd():
     check(text.rstrip().endswith('.section .note.GNU-stack,"",%progbits'), "GNU-stack note not last")
 
 
+# REQ-GEN-01
 @test
 def shared_cpu_tables():
     out = generate("config/shared_cpu.toml")
@@ -260,6 +265,7 @@ def shared_cpu_tables():
     check(".irqs = (const uint32_t *)0" in c and ".dtb_ipa = 0x40e00000ULL" in c, "irqs NULL / dtb default")
 
 
+# REQ-GEN-06
 @test
 def dtb_dual_linux():
     out = generate("config/dual_linux.toml")
@@ -283,6 +289,7 @@ def dtb_dual_linux():
     check(".load_ipa = 0x4fc00000ULL }, /* initrd */" in c, "initrd load in hv_config.c")
 
 
+# REQ-GEN-06
 @test
 def dtb_baremetal_has_no_uart():
     out = generate("config/linux_baremetal.toml")
@@ -301,33 +308,39 @@ def region(ipa, size, pa=None):
     return gen_config.Region(ipa, ipa if pa is None else pa, size, gen_config.CFG_MEM_RAM, "r", "r")
 
 
+# REQ-GEN-04
 @test
 def pool_block_plus_page():
     check(gen_config.s2_pool_pages([region(0x40000000, 2 * MIB + 4096, 0x50000000)]) == 3, "2 MiB + 4 KiB")
 
 
+# REQ-GEN-04
 @test
 def pool_aligned_16mib():
     check(gen_config.s2_pool_pages([region(0x40000000, 16 * MIB, 0x50000000)]) == 2, "16 MiB aligned")
 
 
+# REQ-GEN-04
 @test
 def pool_misaligned_pa_uses_pages():
     # IPA aligned, PA only 4 KiB aligned: 1024 pages in two 2 MiB slots.
     check(gen_config.s2_pool_pages([region(0x40000000, 4 * MIB, 0x50001000)]) == 4, "misaligned pa")
 
 
+# REQ-GEN-04
 @test
 def pool_crosses_1gib():
     check(gen_config.s2_pool_pages([region(0x7fe00000, 4 * MIB, 0x50000000)]) == 3, "two level-1 slots")
 
 
+# REQ-GEN-04
 @test
 def pool_regions_share_tables():
     regions = [region(0x09000000, 4096), region(0x09010000, 4096), region(0x40000000, 16 * MIB, 0x50000000)]
     check(gen_config.s2_pool_pages(regions) == 4, "uart+rtc share one level-3 table")
 
 
+# REQ-GEN-01
 @test
 def features_config_tables():
     out = generate(os.path.join(GOOD_DIR, "features.toml"))
@@ -374,6 +387,7 @@ def features_config_tables():
 OWN = os.path.join(GOOD_DIR, "own_dtb.toml")
 
 
+# REQ-GEN-06
 @test
 def own_dtb_fixed_up():
     out = generate(OWN)
@@ -399,6 +413,7 @@ def own_dtb_fixed_up():
     check(f"own.dtb, checked and fixed up into own.dtb: {size} bytes" in res.stdout, "--describe")
 
 
+# REQ-GEN-06 REQ-GEN-03
 @test
 def own_dtb_deterministic_and_idempotent():
     first = snapshot(generate(OWN, os.path.join(TMP, "own_a")))
@@ -414,6 +429,7 @@ def own_dtb_deterministic_and_idempotent():
     check(again["own.dtb"] == first["own.dtb"], "a second fix-up changed the DTB")
 
 
+# REQ-GEN-07
 @test
 def arm64_header_placement():
     errors = gen_config.Errors()
@@ -431,6 +447,7 @@ def arm64_header_placement():
           f"text_offset placement: {kernel}")
 
 
+# REQ-GEN-01
 @test
 def relative_path_is_relative_to_toml():
     d = tempfile.mkdtemp(dir=TMP)
@@ -448,6 +465,7 @@ def relative_path_is_relative_to_toml():
 # --describe and the command line
 # --------------------------------------------------------------------------
 
+# REQ-GEN-05
 @test
 def describe_shows_plan():
     res = run_gen("config/shared_cpu.toml", None, "--describe")
@@ -460,6 +478,7 @@ def describe_shows_plan():
         check(needle in text, f"--describe lacks {needle!r}")
 
 
+# REQ-GEN-05
 @test
 def describe_writes_nothing():
     cwd = tempfile.mkdtemp(dir=TMP)
@@ -470,6 +489,7 @@ def describe_writes_nothing():
     check(os.listdir(cwd) == [], f"--describe wrote {os.listdir(cwd)}")
 
 
+# REQ-GEN-05
 @test
 def describe_with_out_writes_both():
     out = os.path.join(TMP, "describe_out")
@@ -478,6 +498,7 @@ def describe_with_out_writes_both():
     check(os.path.isfile(os.path.join(out, "hv_config.c")), "no hv_config.c")
 
 
+# REQ-GEN-02
 @test
 def missing_dtc_fails_cleanly():
     out = os.path.join(TMP, "nodtc")
@@ -487,6 +508,7 @@ def missing_dtc_fails_cleanly():
     check(not os.path.exists(out), "output directory created")
 
 
+# REQ-GEN-02
 @test
 def error_keeps_existing_out_untouched():
     out = os.path.join(TMP, "kept")
@@ -513,6 +535,7 @@ def expected_lines(path):
     return lines
 
 
+# REQ-GEN-02
 def bad_test(path):
     name = os.path.splitext(os.path.basename(path))[0]
     rel = os.path.relpath(path, ROOT)

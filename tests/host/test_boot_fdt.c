@@ -46,6 +46,7 @@ static uint32_t logged_problems(void)
     return count_in(fake.console, "[hv] boot DTB");
 }
 
+/* REQ-BOOT-02 */
 static void t_good(void)
 {
     CHECK_EQ(check_file("good"), 0);
@@ -55,6 +56,7 @@ static void t_good(void)
     CHECK_STR(fake.console, "");
 }
 
+/* REQ-BOOT-02 */
 static void t_wrong_cpu_count(void)
 {
     CHECK_EQ(check_file("cpus3"), 1);
@@ -68,6 +70,7 @@ static void t_wrong_cpu_count(void)
     CHECK_CONTAINS(fake.console, "[hv] boot DTB: no /cpus node\r\n");
 }
 
+/* REQ-BOOT-02 */
 static void t_unknown_mpidr(void)
 {
     CHECK_EQ(check_file("unknown_mpidr"), 2);
@@ -76,6 +79,7 @@ static void t_unknown_mpidr(void)
     CHECK_EQ(logged_problems(), 2);
 }
 
+/* REQ-BOOT-02 */
 static void t_ram_too_small(void)
 {
     uint32_t expected = 0u;
@@ -99,6 +103,7 @@ static void t_ram_too_small(void)
     CHECK_NOT_CONTAINS(fake.console, "hypervisor");
 }
 
+/* REQ-BOOT-02 */
 static void t_ram_misses_hypervisor(void)
 {
     CHECK_EQ(check_file("ram_no_hyp"), 1);
@@ -107,6 +112,7 @@ static void t_ram_misses_hypervisor(void)
     CHECK_CONTAINS(fake.console, "[hv] boot DTB: no memory node\r\n");
 }
 
+/* REQ-BOOT-02 */
 static void t_gic_wrong(void)
 {
     CHECK_EQ(check_file("gicd_wrong"), 1);
@@ -120,6 +126,7 @@ static void t_gic_wrong(void)
     CHECK_CONTAINS(fake.console, "[hv] boot DTB: no GICv3 distributor (compatible \"arm,gic-v3\")\r\n");
 }
 
+/* REQ-BOOT-02 */
 static void t_uart(void)
 {
     CHECK_EQ(check_file("no_uart"), 1);
@@ -128,6 +135,7 @@ static void t_uart(void)
     CHECK_CONTAINS(fake.console, "PL011 UART at 0x9001000, platform qemu-aarch64 expects 0x9000000");
 }
 
+/* REQ-BOOT-02 */
 static void t_not_a_dtb(void)
 {
     static const uint64_t zeros[16];

@@ -19,6 +19,7 @@ static void put_str(struct console_line *l, const char *prefix, const char *s)
     puts_vm(l, prefix, s, strlen(s));
 }
 
+/* REQ-CONS-01 */
 static void t_init(void)
 {
     console_init();
@@ -26,6 +27,7 @@ static void t_init(void)
     CHECK_EQ(fake.console_len, 0);
 }
 
+/* REQ-CONS-01 */
 static void t_line_buffering(void)
 {
     memset(&la, 0, sizeof(la));
@@ -39,6 +41,7 @@ static void t_line_buffering(void)
     CHECK_STR(fake.console, "[vm0] abc\r\n[vm0] 1\r\n[vm0] 2\r\n");
 }
 
+/* REQ-CONS-01 */
 static void t_prefix_and_empty_line(void)
 {
     memset(&la, 0, sizeof(la));
@@ -48,6 +51,7 @@ static void t_prefix_and_empty_line(void)
     CHECK_STR(fake.console, "[hv] x\r\n[a-long_name] \r\n[] \r\n");
 }
 
+/* REQ-CONS-01 */
 static void t_carriage_return_dropped(void)
 {
     memset(&la, 0, sizeof(la));
@@ -72,6 +76,7 @@ static bool lines_within_max(void)
     return true;
 }
 
+/* REQ-CONS-01 */
 static void t_split_at_128(void)
 {
     char line[300];
@@ -98,6 +103,7 @@ static void t_split_at_128(void)
 
 /* A line of exactly CONSOLE_LINE_MAX characters is one line: the newline
  * that ends it must not produce an extra empty line. */
+/* REQ-CONS-01 */
 static void t_exact_128_line_no_blank(void)
 {
     char line[CONSOLE_LINE_MAX];
@@ -112,6 +118,7 @@ static void t_exact_128_line_no_blank(void)
     CHECK_EQ(count_in(fake.console, "[a] \r\n"), 0);
 }
 
+/* REQ-CONS-02 */
 static void t_control_chars_replaced(void)
 {
     static const char text[] = "\x1b[31mred\x07\tT\x7f\x01\x08" "\x00z\x9b\xc3\xa9";
@@ -132,6 +139,7 @@ static void t_control_chars_replaced(void)
     CHECK_STR(fake.console, "[p\tq] \r\n");
 }
 
+/* REQ-CONS-01 */
 static void t_no_mixing(void)
 {
     memset(&la, 0, sizeof(la));
@@ -160,6 +168,7 @@ static void putc_hc(uint32_t global, char c)
 }
 
 /* VMs on different CPUs interleave their bytes; the lines stay whole. */
+/* REQ-CONS-01 */
 static void t_vm_lines_through_hypercalls_do_not_mix(void)
 {
     static const char a_says[] = "AAAA\n";
@@ -180,6 +189,7 @@ static void t_vm_lines_through_hypercalls_do_not_mix(void)
 
 /* A partial line left alone long enough (a prompt) is shown; typing
  * continues it on the same physical line. */
+/* REQ-CONS-03 */
 static void t_partial_line_shown_and_continued(void)
 {
     uint64_t stale = arch_timer_ns_to_ticks(CONSOLE_PARTIAL_NS);
@@ -200,6 +210,7 @@ static void t_partial_line_shown_and_continued(void)
 
 /* Another VM's line (or the hypervisor's) ends the open partial line
  * first; the waiting VM's later bytes start with its prefix again. */
+/* REQ-CONS-03 */
 static void t_partial_line_ended_by_other_output(void)
 {
     memset(&la, 0, sizeof(la));
@@ -213,6 +224,7 @@ static void t_partial_line_ended_by_other_output(void)
 }
 
 /* Escape sequences are dropped whole; a lone ESC takes one more byte. */
+/* REQ-CONS-02 */
 static void t_escape_sequences_dropped(void)
 {
     memset(&la, 0, sizeof(la));
@@ -221,6 +233,7 @@ static void t_escape_sequences_dropped(void)
 }
 
 /* An idle CPU shows stale partial lines of every VM. */
+/* REQ-CONS-03 */
 static void t_idle_flushes_stale_partial_line(void)
 {
     start_vms();

@@ -110,6 +110,7 @@ static void setup(void)
     console_input_init(uarts, 3u);
 }
 
+/* REQ-CONS-04 */
 static void t_default_focus(void)
 {
     CHECK_EQ(console_input_focus(), 0u);
@@ -117,6 +118,7 @@ static void t_default_focus(void)
               "[hv] console input now goes to vm vm0 (Ctrl-A then a VM number switches)\r\n");
 }
 
+/* REQ-CONS-04 */
 static void t_default_focus_skips_vms_without_uart(void)
 {
     static struct vpl011 *const only2[3] = { NULL, NULL, &uart2 };
@@ -130,6 +132,7 @@ static void t_default_focus_skips_vms_without_uart(void)
     CHECK_STR(drain(&uart2), "k");
 }
 
+/* REQ-CONS-04 */
 static void t_no_uart_at_all(void)
 {
     cf_console_clear();
@@ -147,6 +150,7 @@ static void t_no_uart_at_all(void)
     CHECK_STR(drain(&uart2), "");
 }
 
+/* REQ-CONS-04 */
 static void t_bytes_go_to_focused_vm_only(void)
 {
     type("ls\r");
@@ -154,6 +158,7 @@ static void t_bytes_go_to_focused_vm_only(void)
     CHECK_STR(drain(&uart2), "");
 }
 
+/* REQ-CONS-04 */
 static void t_ctrl_a_digit_switches(void)
 {
     cf_console_clear();
@@ -174,6 +179,7 @@ static void t_ctrl_a_digit_switches(void)
     CHECK_STR(drain(&uart2), "");
 }
 
+/* REQ-CONS-04 */
 static void t_ctrl_a_ctrl_a_sends_one(void)
 {
     console_input_byte(CTRL_A);
@@ -184,6 +190,7 @@ static void t_ctrl_a_ctrl_a_sends_one(void)
     CHECK_EQ(console_input_focus(), 2u);
 }
 
+/* REQ-CONS-04 */
 static void t_ctrl_a_other_sends_both(void)
 {
     cf_console_clear();
@@ -195,6 +202,7 @@ static void t_ctrl_a_other_sends_both(void)
     CHECK_EQ(console_input_focus(), 0u);
 }
 
+/* REQ-CONS-04 */
 static void t_switch_to_vm_without_uart_refused(void)
 {
     cf_console_clear();
@@ -207,6 +215,7 @@ static void t_switch_to_vm_without_uart_refused(void)
     CHECK_STR(drain(&uart0), "q");
 }
 
+/* REQ-CONS-04 */
 static void t_switch_to_missing_vm_refused(void)
 {
     cf_console_clear();
@@ -217,6 +226,7 @@ static void t_switch_to_missing_vm_refused(void)
     CHECK_STR(drain(&uart0), "");
 }
 
+/* REQ-CONS-04 */
 static void t_help_lists_vms(void)
 {
     const char *want =
@@ -237,6 +247,7 @@ static void t_help_lists_vms(void)
     CHECK_STR(drain(&uart0), "");
 }
 
+/* REQ-CONS-04 REQ-UART-02 */
 static void t_full_fifo_drops(void)
 {
     uint32_t i;
@@ -250,6 +261,7 @@ static void t_full_fifo_drops(void)
     CHECK_STR(drain(&uart0), "!");
 }
 
+/* REQ-CONS-04 REQ-UART-02 */
 static void t_input_raises_uart_interrupt(void)
 {
     /* The receive timeout interrupt tells the guest a byte is waiting. */

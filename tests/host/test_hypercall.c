@@ -68,6 +68,7 @@ static void put_guest(uint32_t vm, uint64_t ipa, const char *s)
     memcpy(guest_mem(vm, ipa), s, strlen(s));
 }
 
+/* REQ-HC-01 */
 static void t_version(void)
 {
     struct vcpu_exit *e;
@@ -81,6 +82,7 @@ static void t_version(void)
     CHECK_EQ(e->nret, 1);
 }
 
+/* REQ-HC-01 REQ-SCHED-02 */
 static void t_yield(void)
 {
     struct vcpu_exit *e;
@@ -93,6 +95,7 @@ static void t_yield(void)
     CHECK(!pcpus[1].yield);
 }
 
+/* REQ-HC-01 */
 static void t_console_putc(void)
 {
     struct vcpu_exit *e;
@@ -108,6 +111,7 @@ static void t_console_putc(void)
     CHECK_EQ(vms[VM_A].console.len, 0);
 }
 
+/* REQ-HC-01 */
 static void t_console_write(void)
 {
     struct vcpu_exit *e;
@@ -125,6 +129,7 @@ static void t_console_write(void)
     CHECK_STR(fake.console, "[a] hello\r\n[a] world\r\n");
 }
 
+/* REQ-HC-02 REQ-ISO-02 */
 static void t_console_write_other_regions(void)
 {
     struct vcpu_exit *e;
@@ -139,6 +144,7 @@ static void t_console_write_other_regions(void)
     CHECK_STR(fake.console, "[a] ro\r\n[b] shared-end\r\n");
 }
 
+/* REQ-HC-02 */
 static void t_console_write_lengths(void)
 {
     struct vcpu_exit *e;
@@ -175,6 +181,7 @@ static void t_console_write_lengths(void)
     CHECK_EQ(e->ret[0], 1);
 }
 
+/* REQ-HC-02 REQ-ISO-02 */
 static void t_console_write_outside_ram(void)
 {
     static const struct {
@@ -214,6 +221,7 @@ static void t_console_write_outside_ram(void)
     CHECK_EQ(fake.console_len, 0);
 }
 
+/* REQ-HC-01 */
 static void t_vm_info(void)
 {
     struct vcpu_exit *e;
@@ -231,6 +239,7 @@ static void t_vm_info(void)
     CHECK_EQ(e->ret[3], 1);
 }
 
+/* REQ-HC-01 */
 static void t_service_queries(void)
 {
     struct vcpu_exit *e;
@@ -253,6 +262,7 @@ static void t_service_queries(void)
     CHECK_EQ(e->ret[0], 5);
 }
 
+/* REQ-HC-02 */
 static void t_unknown_numbers(void)
 {
     static const uint64_t bad[] = {
@@ -275,6 +285,7 @@ static void t_unknown_numbers(void)
 }
 
 /* From the guest's registers, through smccc_dispatch and the scheduler. */
+/* REQ-HC-01 */
 static void t_end_to_end(void)
 {
     start_vms();

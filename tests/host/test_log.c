@@ -60,6 +60,7 @@ static const char *fmt_n(uint32_t size, const char *fmt, ...)
         CHECK_STR(FMT(fmt, __VA_ARGS__), want_);                           \
     } while (0)
 
+/* REQ-CONS-06 */
 static void t_plain_and_percent(void)
 {
     CHECK_STR(FMT("hello"), "hello");
@@ -68,6 +69,7 @@ static void t_plain_and_percent(void)
     CHECK_STR(FMT("%%%%"), "%%");
 }
 
+/* REQ-CONS-06 */
 static void t_strings_and_chars(void)
 {
     const char *null_str = NULL;
@@ -79,6 +81,7 @@ static void t_strings_and_chars(void)
     CHECK_STR(FMT("%c", 0x141), "A"); /* an int, converted to char */
 }
 
+/* REQ-CONS-06 */
 static void t_decimal(void)
 {
     SAME("%d", 0);
@@ -96,6 +99,7 @@ static void t_decimal(void)
     SAME("%d %u %d", -1, 1u, 2);
 }
 
+/* REQ-CONS-06 */
 static void t_hex(void)
 {
     SAME("%x", 0u);
@@ -107,6 +111,7 @@ static void t_hex(void)
     SAME("%x", (unsigned)-1);
 }
 
+/* REQ-CONS-06 */
 static void t_widths_and_zero_pad(void)
 {
     SAME("%08lx", (unsigned long)0xbeeful);
@@ -123,6 +128,7 @@ static void t_widths_and_zero_pad(void)
 }
 
 /* The width counts the sign, as in printf: "  -42" and "-0042". */
+/* REQ-CONS-06 */
 static void t_negative_with_width(void)
 {
     SAME("%5d", -42);
@@ -132,6 +138,7 @@ static void t_negative_with_width(void)
     SAME("%2d", -42); /* width smaller than sign and digits */
 }
 
+/* REQ-CONS-06 */
 static void t_unknown_and_truncated_format(void)
 {
     CHECK_STR(FMT("%q"), "?");
@@ -141,6 +148,7 @@ static void t_unknown_and_truncated_format(void)
     CHECK_STR(FMT("%u%", 5u), "5");
 }
 
+/* REQ-CONS-06 */
 static void t_truncation(void)
 {
     CHECK_STR(fmt_n(8, "hello world"), "hello w");
@@ -155,6 +163,7 @@ static void t_truncation(void)
     CHECK_STR(fmt_n(2, "%c%c", 'x', 'y'), "x");
 }
 
+/* REQ-CONS-06 */
 static void t_log_line(void)
 {
     char long_arg[400];
@@ -177,6 +186,7 @@ static void panic_fn(void *arg)
     panic("bad thing %d at 0x%x", -5, *(unsigned *)arg);
 }
 
+/* REQ-CONS-06 */
 static void t_panic_halts(void)
 {
     unsigned where = 0xabcu;

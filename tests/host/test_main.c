@@ -51,6 +51,7 @@ static void fresh(void)
     fake.cpu = 0u;
 }
 
+/* REQ-BOOT-01 REQ-BOOT-02 REQ-BOOT-03 */
 static void t_boot_good_dtb(void)
 {
     fresh();
@@ -83,6 +84,7 @@ static void t_boot_good_dtb(void)
     CHECK(vc(A0)->arch.regs.elr == A_ENTRY);
 }
 
+/* REQ-BOOT-02 */
 static void t_boot_bad_dtb_panics(void)
 {
     fresh();
@@ -98,6 +100,7 @@ static void t_boot_bad_dtb_panics(void)
     CHECK_NOT_CONTAINS(fake.trace, "run(");
 }
 
+/* REQ-BOOT-03 */
 static void t_boot_cpu_start_failure_panics(void)
 {
     fresh();
@@ -110,6 +113,7 @@ static void t_boot_cpu_start_failure_panics(void)
     CHECK_EQ(vms[VM_A].boot_count, 0); /* no VM started */
 }
 
+/* REQ-BOOT-03 */
 static void t_secondary_enters_its_loop(void)
 {
     fresh();

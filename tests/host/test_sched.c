@@ -17,6 +17,7 @@ static void cpu0_both_runnable(uint32_t exit_kind)
     start_vms();
 }
 
+/* REQ-SCHED-01 */
 static void t_round_robin(void)
 {
     cpu0_both_runnable(EXIT_YIELD);
@@ -32,6 +33,7 @@ static void t_round_robin(void)
     CHECK_EQ(vc(B0)->nr_exits, 2);
 }
 
+/* REQ-SCHED-01 */
 static void t_round_robin_three_way_skips_blocked(void)
 {
     /* CPU 1: a.1 and b.1; bring both up, then b.1 halts: a.1 alone runs. */
@@ -51,6 +53,7 @@ static void t_round_robin_three_way_skips_blocked(void)
     CHECK_STR(fake.trace, "unload(b1) load(a1) run(a1) run(a1) run(a1) ");
 }
 
+/* REQ-SCHED-01 */
 static void t_cooperative_keeps_cpu(void)
 {
     struct fake_step s;
@@ -80,6 +83,7 @@ static void t_cooperative_keeps_cpu(void)
     CHECK_EQ(fake.cpus[0].done[0], IRQ_IPI_KICK);
 }
 
+/* REQ-SCHED-02 */
 static void t_yield_hypercall_switches(void)
 {
     cpu0_both_runnable(EXIT_NONE);
@@ -95,6 +99,7 @@ static void t_yield_hypercall_switches(void)
     CHECK_EQ(vc(A0)->exit.nret, 1);
 }
 
+/* REQ-SCHED-02 */
 static void t_yield_alone_keeps_running(void)
 {
     start_vms();
@@ -105,6 +110,7 @@ static void t_yield_alone_keeps_running(void)
     CHECK_STR(fake.trace, "reset(c0) load(c0) run(c0) run(c0) run(c0) ");
 }
 
+/* REQ-SCHED-03 */
 static void t_idle_when_nothing_runnable(void)
 {
     start_vms();
@@ -129,6 +135,7 @@ static void t_idle_when_nothing_runnable(void)
     CHECK_EQ(fake.cpus[0].idles, 1);
 }
 
+/* REQ-SCHED-03 */
 static void t_idle_handles_pending_irqs(void)
 {
     start_vms();
@@ -141,6 +148,7 @@ static void t_idle_handles_pending_irqs(void)
     CHECK_EQ(fake.cpus[2].n_done, 2);
 }
 
+/* REQ-SCHED-04 */
 static void t_unload_load_on_switch(void)
 {
     cpu0_both_runnable(EXIT_NONE);
@@ -160,6 +168,7 @@ static void t_unload_load_on_switch(void)
     CHECK_EQ(fake.vcpus[A0].loads, 1);
 }
 
+/* REQ-SCHED-04 */
 static void t_reset_pending_by_owner_only(void)
 {
     start_vms();
@@ -176,6 +185,7 @@ static void t_reset_pending_by_owner_only(void)
     CHECK_CONTAINS(fake.trace, "reset(a1) load(a1) run(a1) ");
 }
 
+/* REQ-VTIMER-02 */
 static void t_timer_armed_for_sleeping_vcpu(void)
 {
     cpu0_both_runnable(EXIT_NONE);
@@ -205,6 +215,7 @@ static void t_timer_armed_for_sleeping_vcpu(void)
     CHECK_EQ(vc(A0)->timer_deadline, TIMER_NEVER);
 }
 
+/* REQ-VTIMER-02 */
 static void t_timer_not_armed_for_expired_early(void)
 {
     /* Only halted, unloaded VCPUs with a deadline count; a timer that
@@ -228,6 +239,7 @@ static void t_timer_not_armed_for_expired_early(void)
     CHECK_EQ(fake.cpus[0].timer_deadline, 50000u);
 }
 
+/* REQ-VTIMER-01 */
 static void t_virt_timer_wakes_loaded_vcpu(void)
 {
     start_vms();
@@ -247,6 +259,7 @@ static void t_virt_timer_wakes_loaded_vcpu(void)
     CHECK_STR(fake.trace, "run(c0) ");
 }
 
+/* REQ-VTIMER-01 */
 static void t_virt_timer_without_loaded_vcpu(void)
 {
     start_vms();
@@ -260,6 +273,7 @@ static void t_virt_timer_without_loaded_vcpu(void)
 
 /* (irq_handle_pending() logs the first unexpected interrupt of the
  * program only: no other case of this file may raise one.) */
+/* REQ-SCHED-03 */
 static void t_unexpected_irq_ignored(void)
 {
     start_vms();
@@ -274,6 +288,7 @@ static void t_unexpected_irq_ignored(void)
 }
 
 /* The other interrupts the hypervisor owns or routes (on an idle CPU). */
+/* REQ-SCHED-03 REQ-VGIC-03 */
 static void t_irq_routing(void)
 {
     start_vms();
@@ -296,6 +311,7 @@ static void t_irq_routing(void)
     CHECK_NOT_CONTAINS(fake.console, "unexpected interrupt");
 }
 
+/* REQ-SCHED-05 */
 static void t_budget_yields(void)
 {
     cpu0_both_runnable(EXIT_NONE);
@@ -322,6 +338,7 @@ static void t_budget_yields(void)
     CHECK_EQ(pcpus[0].slice_end, TIMER_NEVER);
 }
 
+/* REQ-SCHED-05 */
 static void t_budget_only_with_competition(void)
 {
     /* c.0 is cooperative and alone on its CPU: no slice, no timer. */
@@ -335,6 +352,7 @@ static void t_budget_only_with_competition(void)
  * for a sleeping VCPU while a VCPU with a budget keeps running, so the
  * budget is no longer enforced and the woken VCPU waits until b.0 gives up
  * the CPU on its own. */
+/* REQ-SCHED-05 */
 static void t_budget_survives_sleeper_wakeup(void)
 {
     cpu0_both_runnable(EXIT_NONE);
@@ -359,6 +377,7 @@ static void t_budget_survives_sleeper_wakeup(void)
 
 /* Same bug, other symptom: the slice ends, b.0 is the only runnable VCPU
  * and goes on; the sleeping a.0's deadline is no longer armed. */
+/* REQ-SCHED-05 REQ-VTIMER-02 */
 static void t_sleeper_deadline_survives_slice_end(void)
 {
     cpu0_both_runnable(EXIT_NONE);
@@ -380,6 +399,7 @@ static void t_sleeper_deadline_survives_slice_end(void)
     CHECK_EQ(vc(A0)->state, VCPU_RUNNABLE);
 }
 
+/* REQ-SCHED-01 */
 static void t_sched_pick_order_and_rr_position(void)
 {
     start_vms();

@@ -34,6 +34,7 @@ static uint64_t answer(uint64_t x0, uint64_t x1, uint64_t x2)
     return e->ret[0];
 }
 
+/* REQ-LIFE-03 */
 static void t_smccc_version(void)
 {
     CHECK_EQ(answer(0x80000000u, 0, 0), 0x10001u);
@@ -44,6 +45,7 @@ static void t_smccc_version(void)
     CHECK_EQ(answer(0x8000ffffu, 0, 0), NOT_SUPPORTED);
 }
 
+/* REQ-LIFE-03 */
 static void t_psci_version(void)
 {
     CHECK_EQ(answer(0x84000000u, 0, 0), 0x00010001u);
@@ -52,6 +54,7 @@ static void t_psci_version(void)
     CHECK_EQ(answer(0xc4000006u, 0, 0), NOT_SUPPORTED);
 }
 
+/* REQ-LIFE-03 */
 static void t_psci_features(void)
 {
     static const uint32_t supported[] = {
@@ -86,6 +89,7 @@ static void t_psci_features(void)
     CHECK_EQ(answer(0xc400000au, 0x84000000u, 0), NOT_SUPPORTED); /* FEATURES has no SMC64 form */
 }
 
+/* REQ-LIFE-02 */
 static void t_cpu_suspend_is_halt(void)
 {
     struct vcpu_exit *e = call(A0, 0x84000001u, 0x10000, RAM_IPA, 0);
@@ -97,6 +101,7 @@ static void t_cpu_suspend_is_halt(void)
     CHECK_EQ(e->kind, EXIT_HALT);
 }
 
+/* REQ-LIFE-02 */
 static void t_cpu_off(void)
 {
     struct vcpu_exit *e = call(A1, 0x84000002u, 0, 0, 0);
@@ -106,6 +111,7 @@ static void t_cpu_off(void)
     CHECK_EQ(answer(0xc4000002u, 0, 0), NOT_SUPPORTED);
 }
 
+/* REQ-LIFE-01 */
 static void t_cpu_on_args(void)
 {
     struct vcpu_exit *e;
@@ -123,6 +129,7 @@ static void t_cpu_on_args(void)
     CHECK_EQ(e->arg[2], 0x12345678u);
 }
 
+/* REQ-LIFE-02 */
 static void t_affinity_info(void)
 {
     start_vms();
@@ -140,6 +147,7 @@ static void t_affinity_info(void)
     CHECK_EQ(answer(0xc4000004u, (1ull << 31) | 1u, 0), INVALID_PARAMS);
 }
 
+/* REQ-LIFE-04 */
 static void t_system_off_reset(void)
 {
     struct vcpu_exit *e;
@@ -153,6 +161,7 @@ static void t_system_off_reset(void)
     CHECK_EQ(answer(0xc4000009u, 0, 0), NOT_SUPPORTED);
 }
 
+/* REQ-LIFE-03 */
 static void t_yielding_and_reserved(void)
 {
     static const uint64_t bad[] = {
@@ -177,6 +186,7 @@ static void t_yielding_and_reserved(void)
     }
 }
 
+/* REQ-LIFE-03 */
 static void t_other_services(void)
 {
     CHECK_EQ(answer(0x81000000u, 0, 0), NOT_SUPPORTED); /* CPU service */
@@ -188,6 +198,7 @@ static void t_other_services(void)
     CHECK_EQ(answer(0x87000000u, 0, 0), NOT_SUPPORTED);
 }
 
+/* REQ-HC-01 */
 static void t_vendor_range_is_hypercall(void)
 {
     struct vcpu_exit *e;
@@ -206,6 +217,7 @@ static void t_vendor_range_is_hypercall(void)
     CHECK_EQ(e->arg[0], 0xc6000000u);
 }
 
+/* REQ-LIFE-01 */
 static void t_cpu_on_code(void)
 {
     CHECK_EQ(psci_cpu_on_code(VCPU_ON_OK), 0);

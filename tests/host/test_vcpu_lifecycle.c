@@ -15,6 +15,7 @@ static uint64_t cpu_on(uint32_t caller, uint64_t mpidr, uint64_t entry, uint64_t
     return v->exit.ret[0];
 }
 
+/* REQ-LIFE-01 */
 static void t_mpidr_mapping(void)
 {
     CHECK_EQ(vcpu_mpidr(0), 0);
@@ -32,6 +33,7 @@ static void t_mpidr_mapping(void)
     CHECK(vcpu_by_mpidr(&vms[VM_A], UINT64_MAX) == NULL);
 }
 
+/* REQ-LIFE-01 */
 static void t_cpu_on_ok(void)
 {
     start_vms();
@@ -56,6 +58,7 @@ static void t_cpu_on_ok(void)
     CHECK_EQ(fake.vcpus[A1].runs, 1);
 }
 
+/* REQ-LIFE-01 */
 static void t_cpu_on_already_on(void)
 {
     start_vms();
@@ -81,6 +84,7 @@ static void t_cpu_on_already_on(void)
     CHECK(wq_contains(&vms[VM_A].wq, vc(A1)));
 }
 
+/* REQ-LIFE-01 */
 static void t_cpu_on_pending(void)
 {
     start_vms();
@@ -99,6 +103,7 @@ static void t_cpu_on_pending(void)
     CHECK_EQ(cpu_on(B1, 0, RAM_IPA, 0), VCPU_ON_PENDING);
 }
 
+/* REQ-LIFE-01 */
 static void t_cpu_on_invalid(void)
 {
     static const uint64_t bad[] = {
@@ -129,6 +134,7 @@ static void t_cpu_on_invalid(void)
     CHECK_EQ(cpu_on(C0, 1, RAM_IPA, 0), VCPU_ON_INVALID);
 }
 
+/* REQ-LIFE-01 */
 static void t_cpu_on_bad_entry(void)
 {
     static const uint64_t bad[] = {
@@ -162,6 +168,7 @@ static void t_cpu_on_bad_entry(void)
     CHECK_EQ(cpu_on(C0, 0, RAM_IPA + RAM_SIZE - 4u, 0), VCPU_ON_PENDING); /* entry fine, c.0 not reset yet */
 }
 
+/* REQ-LIFE-02 */
 static void t_affinity_info_values(void)
 {
     struct vm *a = &vms[VM_A];
@@ -181,6 +188,7 @@ static void t_affinity_info_values(void)
     CHECK_EQ(vcpu_affinity_info(&vms[VM_C], 0), 2);
 }
 
+/* REQ-LIFE-02 */
 static void t_cpu_off_then_on(void)
 {
     start_vms();
@@ -214,6 +222,7 @@ static void t_cpu_off_then_on(void)
     CHECK_EQ(vc(A1)->state, VCPU_RUNNABLE);
 }
 
+/* REQ-LIFE-02 */
 static void t_cpu_off_only_when_runnable(void)
 {
     start_vms();
@@ -226,6 +235,7 @@ static void t_cpu_off_only_when_runnable(void)
     CHECK_EQ(wq_length(&vms[VM_A].wq), 2);
 }
 
+/* REQ-WQ-02 */
 static void t_halt_without_pending_irq(void)
 {
     start_vms();
@@ -237,6 +247,7 @@ static void t_halt_without_pending_irq(void)
     CHECK_EQ(wq_length(&vms[VM_A].wq), 2);
 }
 
+/* REQ-WQ-02 */
 static void t_halt_with_pending_irq(void)
 {
     start_vms();
@@ -252,6 +263,7 @@ static void t_halt_with_pending_irq(void)
     CHECK_STR(fake.trace, "run(a0) ");
 }
 
+/* REQ-WQ-02 */
 static void t_halt_only_when_runnable(void)
 {
     start_vms();
@@ -260,6 +272,7 @@ static void t_halt_only_when_runnable(void)
     CHECK_EQ(wq_length(&vms[VM_A].wq), 1);
 }
 
+/* REQ-WQ-02 */
 static void t_wake_from_other_cpu_kicks_owner(void)
 {
     start_vms();
@@ -278,6 +291,7 @@ static void t_wake_from_other_cpu_kicks_owner(void)
     CHECK_EQ(take_kicks(0), 0);
 }
 
+/* REQ-WQ-02 */
 static void t_wake_on_own_cpu_no_kick(void)
 {
     start_vms();
@@ -290,6 +304,7 @@ static void t_wake_on_own_cpu_no_kick(void)
     CHECK_EQ(take_kicks(0), 0);
 }
 
+/* REQ-WQ-02 */
 static void t_wake_does_not_turn_on(void)
 {
     start_vms();
@@ -305,6 +320,7 @@ static void t_wake_does_not_turn_on(void)
     CHECK_EQ(vc(A0)->state, VCPU_STOPPED);
 }
 
+/* REQ-LIFE-01 */
 static void t_cpu_on_stopping_vm(void)
 {
     start_vms();
@@ -319,6 +335,7 @@ static void t_cpu_on_stopping_vm(void)
 
 /* PSCI CPU_ON from the guest through smccc_dispatch, as the guest sees the
  * PSCI return codes. */
+/* REQ-LIFE-01 */
 static void t_psci_cpu_on_end_to_end(void)
 {
     start_vms();

@@ -22,6 +22,7 @@ static bool all_bytes(const uint8_t *p, uint8_t c, size_t n)
     return p != NULL;
 }
 
+/* REQ-GEN-01 */
 static void t_config_layout(void)
 {
     CHECK_EQ(CFG_NUM_VMS, 1);
@@ -33,6 +34,7 @@ static void t_config_layout(void)
 }
 
 /* check_setup() ran vm_init_all(): it must not have panicked. */
+/* REQ-BOOT-04 */
 static void t_boot_loads_image_into_read_only_region(void)
 {
     CHECK_EQ(vms[0].state, VM_STOPPED);
@@ -44,6 +46,7 @@ static void t_boot_loads_image_into_read_only_region(void)
     CHECK(vm_guest_ptr(&vms[0], R_RO_IPA, 1, false) != NULL);
 }
 
+/* REQ-BOOT-04 REQ-FAULT-02 */
 static void t_restart_reloads_image_into_read_only_region(void)
 {
     uint8_t *ro = guest_mem(0, R_RO_IPA);

@@ -19,6 +19,7 @@ static bool all_bytes(const uint8_t *p, uint8_t c, size_t n)
 }
 
 /* host_cfg.h must describe host_test.toml: checked here once. */
+/* REQ-GEN-01 */
 static void t_config_layout(void)
 {
     CHECK_EQ(CFG_NUM_VMS, 3);
@@ -50,6 +51,7 @@ static void t_config_layout(void)
     CHECK_EQ(arch_timer_ns_to_ticks(cfg_vcpus[B0].budget_ns), B0_BUDGET_TICKS);
 }
 
+/* REQ-BOOT-04 */
 static void t_init_loads_images(void)
 {
     static const uint8_t fdt_magic[4] = { 0xd0, 0x0d, 0xfe, 0xed };
@@ -85,6 +87,7 @@ static void init_fn(void *arg)
     vm_init_all();
 }
 
+/* REQ-BOOT-04 */
 static void t_init_stage2_failure_panics(void)
 {
     reset_core();
@@ -95,6 +98,7 @@ static void t_init_stage2_failure_panics(void)
     CHECK_CONTAINS(fake.console, "[hv PANIC] vm a: stage-2 page-table pool too small\r\n");
 }
 
+/* REQ-BOOT-04 */
 static void t_start_all(void)
 {
     fake.cpu = 0u;
@@ -121,6 +125,7 @@ static void t_start_all(void)
     CHECK_EQ(fake.vcpus[A0].seen_x[0], DTB_IPA);
 }
 
+/* REQ-ISO-02 */
 static void t_guest_ptr(void)
 {
     const struct vm *a = &vms[VM_A];
@@ -162,6 +167,7 @@ static void a_both_running(void)
     (void)take_kicks(1);
 }
 
+/* REQ-LIFE-04 */
 static void t_system_off_stops_only_that_vm(void)
 {
     a_both_running();
@@ -200,6 +206,7 @@ static void t_system_off_stops_only_that_vm(void)
     CHECK_NOT_CONTAINS(fake.trace, "(a");
 }
 
+/* REQ-LIFE-04 */
 static void t_retire_off_and_halted_vcpus(void)
 {
     fake.vcpus[B0].idle_exit = EXIT_YIELD;
@@ -225,6 +232,7 @@ static void t_retire_off_and_halted_vcpus(void)
     CHECK_EQ(wq_length(&vms[VM_A].wq), 0);
 }
 
+/* REQ-LIFE-04 */
 static void t_second_stop_request_ignored(void)
 {
     a_both_running();
@@ -242,6 +250,7 @@ static void t_second_stop_request_ignored(void)
     CHECK_EQ(vm_running_count(), 2);
 }
 
+/* REQ-LIFE-04 REQ-FAULT-02 */
 static void t_reset_restarts_from_image(void)
 {
     uint8_t *ram = guest_mem(VM_A, RAM_IPA);
@@ -306,6 +315,7 @@ static void t_reset_restarts_from_image(void)
     CHECK_NOT_CONTAINS(fake.trace, "(a1)");
 }
 
+/* REQ-LIFE-04 REQ-FAULT-02 */
 static void t_restart_kicks_vcpu0_cpu(void)
 {
     a_both_running();
@@ -319,6 +329,7 @@ static void t_restart_kicks_vcpu0_cpu(void)
     CHECK_EQ(take_kicks(0), 1); /* a.0's CPU must pick it up */
 }
 
+/* REQ-LIFE-04 */
 static void t_all_vms_stopped_system_off(void)
 {
     start_vms();
@@ -358,6 +369,7 @@ static void fault_exit(uint32_t global, uint32_t kind, uint32_t cause)
     fake_script_step(global, &s);
 }
 
+/* REQ-FAULT-01 */
 static void t_fault_restart_limit(void)
 {
     start_vms();
@@ -394,6 +406,7 @@ static void t_fault_restart_limit(void)
     CHECK_EQ(vc(C0)->state, VCPU_STOPPED);
 }
 
+/* REQ-FAULT-01 */
 static void t_fault_stop_policy(void)
 {
     a_both_running();
@@ -412,6 +425,7 @@ static void t_fault_stop_policy(void)
     CHECK_EQ(vms[VM_A].boot_count, 1);
 }
 
+/* REQ-FAULT-01 */
 static void t_fault_cause_names(void)
 {
     CHECK_STR(exit_cause_name(FAULT_STAGE2_DATA), "data access outside the partition");
@@ -427,6 +441,7 @@ static void t_fault_cause_names(void)
 /* Two VCPUs of b (on_fault restart, limit 3) fault at the same time: the
  * second fault arrives while b is already stopping. That is one restart;
  * it must count once against restart_limit. */
+/* REQ-FAULT-01 */
 static void t_concurrent_faults_count_one_restart(void)
 {
     start_vms();

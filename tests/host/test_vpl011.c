@@ -122,6 +122,7 @@ static void push_n(uint32_t n)
     }
 }
 
+/* REQ-UART-01 */
 static void t_reset_values(void)
 {
     CHECK_EQ(RD(FR), FR_TXFE | FR_RXFE);
@@ -143,6 +144,7 @@ static void t_reset_values(void)
     CHECK_STR(cf_console, "");
 }
 
+/* REQ-UART-01 */
 static void t_id_registers(void)
 {
     static const uint8_t want[8] = { 0x11u, 0x10u, 0x14u, 0x00u, 0x0du, 0xf0u, 0x05u, 0xb1u };
@@ -159,6 +161,7 @@ static void t_id_registers(void)
     CHECK_STR(cf_console, ""); /* known registers: nothing logged */
 }
 
+/* REQ-UART-01 */
 static void t_stored_registers(void)
 {
     WR(ILPR, 0xffffffffu);
@@ -181,6 +184,7 @@ static void t_stored_registers(void)
     CHECK_EQ(RD(RIS), 0u);
 }
 
+/* REQ-UART-02 REQ-CONS-01 */
 static void t_tx_line_with_prefix(void)
 {
     cf_console_needs = &vm0.lock; /* console_vm_putc must run under vm->lock */
@@ -192,6 +196,7 @@ static void t_tx_line_with_prefix(void)
     CHECK_EQ(vm0.lock.next, vm0.lock.owner);
 }
 
+/* REQ-UART-02 */
 static void t_tx_ignores_upper_bits(void)
 {
     WR(DR, 0xf00u | 'x'); /* bits [11:8] are not data */
@@ -199,6 +204,7 @@ static void t_tx_ignores_upper_bits(void)
     CHECK_STR(cf_console, "[vm0] x\r\n");
 }
 
+/* REQ-UART-03 */
 static void t_dr_byte_and_halfword(void)
 {
     WRW(DR, 1u, 'a');
@@ -213,6 +219,7 @@ static void t_dr_byte_and_halfword(void)
     CHECK_EQ(RD(DR), 0u); /* empty: no data, no error bits */
 }
 
+/* REQ-UART-03 */
 static void t_halfword_any_register(void)
 {
     /* Linux's amba-pl011 uses readw/writew on every register. */
@@ -225,6 +232,7 @@ static void t_halfword_any_register(void)
     CHECK_EQ(RDW(CR, 2u), 0x300u);
 }
 
+/* REQ-UART-01 */
 static void t_fr_flags(void)
 {
     uint32_t fr;
@@ -242,6 +250,7 @@ static void t_fr_flags(void)
     CHECK_EQ(RD(FR) & (FR_TXFF | FR_BUSY | FR_TXFE), FR_TXFE);
 }
 
+/* REQ-UART-02 */
 static void t_rx_order_and_overflow(void)
 {
     uint32_t i;
@@ -264,6 +273,7 @@ static void t_rx_order_and_overflow(void)
     CHECK(RD(FR) & FR_RXFE);
 }
 
+/* REQ-UART-02 */
 static void t_fen0_depth_one(void)
 {
     CHECK_EQ(RD(LCR_H) & FEN, 0u); /* reset: no FIFO */
@@ -276,6 +286,7 @@ static void t_fen0_depth_one(void)
     CHECK_EQ(RD(FR) & (FR_RXFF | FR_RXFE), FR_RXFE);
 }
 
+/* REQ-UART-02 */
 static void t_fen_toggle_flushes(void)
 {
     WR(LCR_H, FEN);
@@ -287,6 +298,7 @@ static void t_fen_toggle_flushes(void)
     CHECK_EQ(RD(RIS) & (I_RX | I_RT), 0u);
 }
 
+/* REQ-UART-02 */
 static void t_irq_tx(void)
 {
     WR(DR, 'a');
@@ -313,6 +325,7 @@ static void t_irq_tx(void)
     CHECK_EQ(RD(RIS), I_TX); /* masking does not clear the raw status */
 }
 
+/* REQ-UART-02 */
 static void t_irq_rx_and_rt(void)
 {
     uint32_t i;
@@ -343,6 +356,7 @@ static void t_irq_rx_and_rt(void)
     CHECK(!cf_irq_last);
 }
 
+/* REQ-UART-02 */
 static void t_irq_rx_fen0(void)
 {
     WR(IMSC, I_RX);
@@ -356,6 +370,7 @@ static void t_irq_rx_fen0(void)
     CHECK_EQ(cf_irq_calls, 2u);
 }
 
+/* REQ-UART-02 */
 static void t_ifls_trigger_levels(void)
 {
     static const uint32_t level[5] = { 4u, 8u, 16u, 24u, 28u };
@@ -372,6 +387,7 @@ static void t_ifls_trigger_levels(void)
     }
 }
 
+/* REQ-UART-02 */
 static void t_icr_clears_named_bits(void)
 {
     WR(IMSC, I_RX | I_TX);
@@ -391,6 +407,7 @@ static void t_icr_clears_named_bits(void)
     CHECK_EQ(RD(DR), 'b'); /* ICR clears interrupts, not data */
 }
 
+/* REQ-UART-02 */
 static void t_imsc_masking(void)
 {
     CHECK(vpl011_rx_push(&uart, 'a'));
@@ -407,6 +424,7 @@ static void t_imsc_masking(void)
     CHECK(!cf_irq_last);
 }
 
+/* REQ-UART-03 */
 static void t_bad_accesses_rejected(void)
 {
     uint64_t v = 0x55u;
@@ -432,6 +450,7 @@ static void t_bad_accesses_rejected(void)
     CHECK_STR(cf_console, "[vm0] \r\n"); /* 'q' never reached the console */
 }
 
+/* REQ-UART-03 */
 static void t_unknown_offset_raz_wi_logged_once(void)
 {
     const char *line = "[hv] vm vm0: pl011: read of unknown offset 0x008: reads as zero, writes ignored\r\n";
@@ -463,6 +482,7 @@ static void t_unknown_offset_raz_wi_logged_once(void)
     CHECK_EQ(RD(RIS), 0u); /* nothing else changed either */
 }
 
+/* REQ-UART-02 */
 static void t_loopback(void)
 {
     WR(LCR_H, FEN);
@@ -478,6 +498,7 @@ static void t_loopback(void)
     CHECK_STR(cf_console, "[vm0] M\r\n");
 }
 
+/* REQ-UART-01 */
 static void t_init_resets_and_lowers_line(void)
 {
     WR(LCR_H, FEN);
@@ -499,6 +520,7 @@ static void t_init_resets_and_lowers_line(void)
     CHECK_EQ(cf_irq_calls, 2u);
 }
 
+/* REQ-UART-01 */
 static void t_two_devices_independent(void)
 {
     wr_at(__FILE__, __LINE__, &uart2, IMSC, 4u, I_RT);

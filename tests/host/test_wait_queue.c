@@ -29,6 +29,7 @@ static const char *order(void)
     return buf;
 }
 
+/* REQ-WQ-01 */
 static void t_empty(void)
 {
     wq_init(&q);
@@ -40,6 +41,7 @@ static void t_empty(void)
     CHECK(q.head == NULL);
 }
 
+/* REQ-WQ-01 */
 static void t_fifo_order(void)
 {
     fill(CFG_NUM_VCPUS);
@@ -50,6 +52,7 @@ static void t_fifo_order(void)
     CHECK(q.tail->wq_next == NULL);
 }
 
+/* REQ-WQ-01 */
 static void t_remove_head_middle_tail(void)
 {
     fill(5);
@@ -69,6 +72,7 @@ static void t_remove_head_middle_tail(void)
     CHECK_EQ(wq_length(&q), 3);
 }
 
+/* REQ-WQ-01 */
 static void t_remove_only_element(void)
 {
     fill(1);
@@ -81,6 +85,7 @@ static void t_remove_only_element(void)
     CHECK(q.tail == vc(3));
 }
 
+/* REQ-WQ-01 */
 static void t_remove_absent(void)
 {
     fill(3);
@@ -93,6 +98,7 @@ static void t_remove_absent(void)
     CHECK(wq_contains(&q, vc(2)));
 }
 
+/* REQ-WQ-01 */
 static void t_readd_after_remove(void)
 {
     fill(3);
@@ -110,6 +116,7 @@ static void t_readd_after_remove(void)
     CHECK_EQ(wq_length(&q), 1);
 }
 
+/* REQ-WQ-01 */
 static void t_two_queues(void)
 {
     struct wait_queue other;
@@ -127,6 +134,7 @@ static void t_two_queues(void)
 }
 
 /* The VMs use their queue for OFF and HALTED VCPUs. */
+/* REQ-WQ-02 */
 static void t_vm_queue_after_start(void)
 {
     start_vms();

@@ -42,6 +42,7 @@ def heartbeat_final(lines):
 
 
 CASES = [
+    # REQ-LINUX-01 REQ-GEN-07
     Case("dual_linux_both_up_and_poweroff", "tests/qemu/configs/dual_linux_poweroff.toml",
          timeout=240,
          expect=[r"^\[linux0\] GUEST-UP name=linux0 cpus=2 " + MEM + "$",
@@ -50,6 +51,7 @@ CASES = [
                  r"^\[hv\] all VMs stopped: powering off$"],
          forbid=[r"PANIC", r"^\[hv\] vm \S+ vcpu \d+: fault", r"Kernel panic", r"Oops", r"BUG:"],
          check=mem_ok),
+    # REQ-LINUX-02 REQ-CONS-04
     Script("dual_linux_reboot_one_vm_and_console_switch", "config/dual_linux.toml",
            steps=[("wait", r"^\[linux0\] GUEST-UP name=linux0 cpus=2 "),
                   ("count", r"^\[linux1\] GUEST-UP name=linux1 cpus=2 ", 1),
@@ -65,6 +67,7 @@ CASES = [
                   ("send", b"poweroff -f\n"),
                   ("wait", r"^\[hv\] vm linux1: stopped$")],
            until_exit=True, final=reboot_final, timeout=300),
+    # REQ-LINUX-03
     Script("linux_baremetal_heartbeat_through_linux_boot", "config/linux_baremetal.toml",
            steps=[("wait", r"^\[linux0\] GUEST-UP name=linux0 cpus=2 "),
                   ("count", r"^\[rt0\] HEARTBEAT", 1),

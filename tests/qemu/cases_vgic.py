@@ -301,25 +301,38 @@ def repend_case(name, extra=()):
 
 CASES = [
     # Without -icount the counter follows the host clock: only gross lateness fails.
+    # REQ-VTIMER-01
     vtimer_case("vgic_vtimer_periodic", "vgic_vtimer.toml", ["vtimer"], (),
                 max_ticks=50 * PERIOD, wfis=range(20, 41)),
+    # REQ-VTIMER-01 REQ-SCHED-06
     vtimer_case("vgic_vtimer_periodic_icount", "vgic_vtimer.toml", ["vtimer"], ICOUNT,
                 max_ticks=PERIOD + PERIOD // 20, wfis=range(20, 21)),
+    # REQ-VTIMER-02 REQ-WQ-02
     vtimer_case("vgic_vtimer_shared_cpu", "vgic_vtimer_shared.toml", ["vtimer0", "vtimer1"], (),
                 max_ticks=50 * PERIOD, wfis=range(20, 41)),
+    # REQ-VTIMER-02 REQ-WQ-02 REQ-SCHED-06
     vtimer_case("vgic_vtimer_shared_cpu_icount", "vgic_vtimer_shared.toml",
                 ["vtimer0", "vtimer1"], ICOUNT, max_ticks=PERIOD + PERIOD // 20,
                 wfis=range(20, 21)),
+    # REQ-VGIC-01 REQ-VGIC-02
     sgi_case("vgic_sgi_pingpong_spy", "vgic_sgi.toml"),
+    # REQ-VGIC-01 REQ-VGIC-02
     sgi_case("vgic_sgi_pingpong_spy_icount", "vgic_sgi.toml", ICOUNT),
+    # REQ-VGIC-01 REQ-VGIC-02
     sgi_case("vgic_sgi_pingpong_spy_shared_cpus", "vgic_sgi_shared.toml"),
+    # REQ-VGIC-01 REQ-VGIC-02
     sgi_case("vgic_sgi_pingpong_spy_shared_cpus_icount", "vgic_sgi_shared.toml", ICOUNT),
+    # REQ-VGIC-04 REQ-CONS-04 REQ-UART-02
     uart_case("vgic_uart_rx_focus"),
+    # REQ-VGIC-04 REQ-CONS-04 REQ-UART-02
     uart_case("vgic_uart_rx_focus_icount", ICOUNT),
+    # REQ-CONS-01
     long_lines_case("vgic_long_lines"),
     # Single-threaded QEMU (-icount) switches CPUs only at timer deadlines, so there the
     # bursts run one after the other: integrity is checked, overlap is not.
+    # REQ-CONS-01
     long_lines_case("vgic_long_lines_icount", ICOUNT, overlap=False),
     # Fails on the hypervisor as of adcad4e: the second SGI waits for VCPU 1's next trap.
+    # REQ-VGIC-01
     repend_case("vgic_sgi_active_repend_icount", ICOUNT),
 ]

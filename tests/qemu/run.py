@@ -115,6 +115,7 @@ def check_prefixes(lines):
 
 
 CASES = [
+    # REQ-BUILD-01 REQ-BOOT-01 REQ-HC-01 REQ-LIFE-03 REQ-LIFE-04
     Case("banner_and_poweroff", "tests/qemu/configs/hello.toml",
          expect=[r"^\[hv\] hypervisor \S+ at EL2: platform qemu-aarch64, config hello$",
                  r"^\[hello\] HELLO vm=0 vcpus=1 boot=1$",
@@ -123,6 +124,7 @@ CASES = [
                  r"^\[hv\] all VMs stopped: powering off$"],
          order=[r"HELLO-DONE", r"vm hello vcpu 0: SYSTEM_OFF", r"vm hello: stopped",
                 r"all VMs stopped"]),
+    # REQ-BOOT-03 REQ-SCHED-01 REQ-LIFE-01 REQ-CONS-01
     Case("dual_baremetal_side_by_side", "config/dual_baremetal.toml",
          expect=[r"^\[vm0\] SMP-CHECK self=-4 bogus=-2$", r"^\[vm1\] SMP-CHECK self=-4 bogus=-2$",
                  r"^\[vm0\] SMP-HELLO vcpu=1 ctx=0x1001$", r"^\[vm1\] SMP-HELLO vcpu=1 ctx=0x1001$",
@@ -131,15 +133,18 @@ CASES = [
                  r"^\[hv\] cpu 3 online$"],
          forbid=[r"SMP-ERROR|SMP-TIMEOUT|GUEST-EXCEPTION|PANIC|fault"],
          check=lambda l: check_interleaved(l) or check_prefixes(l)),
+    # REQ-SCHED-06
     Case("dual_baremetal_icount", "config/dual_baremetal.toml", extra=ICOUNT,
          expect=[r"^\[vm0\] SMP-DONE vcpus=2$", r"^\[vm1\] SMP-DONE vcpus=2$"],
          forbid=[r"SMP-ERROR|SMP-TIMEOUT|GUEST-EXCEPTION|PANIC"]),
+    # REQ-SCHED-01 REQ-WQ-02 REQ-VTIMER-01
     Case("shared_cpu_all_progress", "config/shared_cpu.toml",
          expect=[r"^\[vm0\] SMP-DONE vcpus=2$", r"^\[vm1\] SMP-DONE vcpus=2$",
                  r"^\[vm2\] HALT-WAKE-DONE rounds=5$",
                  r"^\[vm2\] WAKE round=4 intid=27 wfis=\d+$"],
          forbid=[r"SMP-ERROR|SMP-TIMEOUT|GUEST-EXCEPTION|PANIC|WAKE-NOTE"],
          check=check_prefixes),
+    # REQ-ISO-01 REQ-FAULT-01
     Case("foreign_memory_stops_only_that_vm", "tests/qemu/configs/wild.toml", extra=ICOUNT,
          expect=[r"^\[hv\] vm wild vcpu 0: fault: data access outside the partition at "
                  r"0x51000000, pc 0x4[0-9a-f]+, syndrome 0x[0-9a-f]+: stopping VM$",
@@ -147,12 +152,14 @@ CASES = [
          forbid=[r"WILD survived", r"PANIC", r"GUEST-EXCEPTION"],
          order=[r"^\[wild\] WILD reading 0x51000000", r"vm wild vcpu 0: fault",
                 r"^\[hv\] vm wild: stopped", r"^\[victim\] ", r"^\[hv\] all VMs stopped"]),
+    # REQ-LIFE-04
     Case("system_off_stops_only_that_vm", "tests/qemu/configs/sysoff.toml", extra=ICOUNT,
          expect=[r"^\[stayer\] SMP-DONE vcpus=2$"],
          forbid=[r"PANIC", r"GUEST-EXCEPTION"],
          order=[r"^\[quitter\] SYSOFF now", r"^\[hv\] vm quitter vcpu 0: SYSTEM_OFF",
                 r"^\[hv\] vm quitter: stopped", r"^\[stayer\] TICK", r"^\[stayer\] SMP-DONE",
                 r"^\[hv\] vm stayer: stopped", r"^\[hv\] all VMs stopped"]),
+    # REQ-LIFE-04 REQ-FAULT-02
     Case("system_reset_restarts_only_that_vm", "tests/qemu/configs/reset.toml",
          expect=[r"^\[other\] SMP-DONE vcpus=2$"],
          forbid=[r"PANIC", r"GUEST-EXCEPTION", r"reset-failed", r"^\[hv\] vm other: restarting"],
@@ -161,23 +168,28 @@ CASES = [
                 r"^\[hv\] vm resetter: restarting \(start #2\)$",
                 r"^\[resetter\] RESET-ONCE boot=2$", r"^\[resetter\] RESET-ONCE marker=0x11111111$",
                 r"^\[hv\] vm resetter: stopped$"]),
+    # REQ-CONS-05
     Case("passthrough_uart_handed_over", "tests/qemu/configs/passthrough.toml",
          expect=[r"^\[hv\] the UART now belongs to its passthrough VM: no more hypervisor output$",
                  r"^HELLO vm=0 vcpus=1 boot=1$", r"^HELLO-DONE$"],
          forbid=[r"^\[owner\] ", r"^\[hv\] vm owner( vcpu \d+)?: (stopped|SYSTEM_OFF)",
                  r"^\[hv\] all VMs stopped", r"console input"]),
+    # REQ-VTIMER-03 REQ-SCHED-06
     Case("vtimer_fires_while_disabled_no_livelock", "tests/qemu/configs/timer_before_enable.toml",
          extra=ICOUNT, timeout=30,
          expect=[r"^\[tbe\] TBE survived irqs=0$", r"^\[tbe\] TBE enabled irqs=1$"],
          forbid=[r"PANIC", r"GUEST-EXCEPTION"]),
+    # REQ-VGIC-03
     Case("assigned_spi_forwarded_hw_linked", "tests/qemu/configs/rtc_irq.toml", timeout=30,
          expect=[r"^\[rtc\] RTC enabled=1$", r"^\[rtc\] RTC-IRQ count=1 other=0$"],
          forbid=[r"PANIC", r"GUEST-EXCEPTION", r"fault"]),
+    # REQ-BOOT-02
     Case("boot_dtb_cpu_mismatch_refused", "config/dual_baremetal.toml", smp=2, timeout=8,
          exit_ok=False,
          expect=[r"^\[hv\] boot DTB: 2 CPUs, but platform qemu-aarch64 has 4 \(start QEMU with -smp 4\)$",
                  r"^\[hv PANIC\] the boot DTB does not match platform qemu-aarch64"],
          forbid=[r"^\[vm\d\] "]),
+    # REQ-BOOT-02
     Case("boot_dtb_ram_mismatch_refused", "config/dual_baremetal.toml", mem=256, timeout=8,
          exit_ok=False,
          expect=[r"^\[hv\] boot DTB: RAM does not cover the hypervisor's|"

@@ -15,7 +15,7 @@ uint8_t hv_stacks[CFG_NUM_PCPUS][STACK_SIZE] __attribute__((aligned(16)));
 
 #define PSCI_CPU_ON_64  0xc4000003u
 #define PSCI_SYSTEM_OFF 0x84000008u
-#define MPIDR_AFF_MASK  0xff00ffffffull
+#define MPIDR_AFF_MASK  0xff00ffffffULL
 
 /* HCR_EL2 while guests run: stage 2 on, interrupts and aborts to EL2,
  * WFI/WFE/SMC and implementation-defined registers trapped, EL1 is AArch64. */

@@ -32,7 +32,7 @@
 #define GICR_ICPENDR0   (GICR_SGI + 0x0280u)
 #define GICR_ICACTIVER0 (GICR_SGI + 0x0380u)
 #define GICR_IPRIORITYR (GICR_SGI + 0x0400u)
-#define GICR_TYPER_LAST (1ull << 4)
+#define GICR_TYPER_LAST (1ULL << 4)
 #define GICR_WAKER_SLEEP    (1u << 1)
 #define GICR_WAKER_ASLEEP   (1u << 2)
 
@@ -90,7 +90,7 @@ void gic_dist_init(void)
 static uintptr_t gicr_find(uint64_t mpidr)
 {
     uintptr_t f = (uintptr_t)cfg_platform.gicr_base;
-    uint64_t aff = ((mpidr >> 8) & 0xff000000ull) | (mpidr & 0xffffffull);
+    uint64_t aff = ((mpidr >> 8) & 0xff000000ULL) | (mpidr & 0xffffffULL);
     uint32_t n;
 
     for (n = 0u; n < 256u; n++) {
@@ -172,7 +172,7 @@ void arch_irq_kick(uint32_t pcpu)
     uint64_t m = cfg_platform.cpu_mpidr[pcpu];
     uint64_t sgi = (((m >> 32) & 0xffu) << 48) | (((m >> 16) & 0xffu) << 32)
                    | (((m >> 8) & 0xffu) << 16) | ((uint64_t)IRQ_IPI_KICK << 24)
-                   | (1ull << (m & 0xfu));
+                   | (1ULL << (m & 0xfu));
 
     dsb_ishst();
     write_icc_sgi1r_el1(sgi);
@@ -183,7 +183,7 @@ void gic_spi_config(uint32_t intid, bool enable, uint32_t pcpu)
 {
     uintptr_t d = (uintptr_t)cfg_platform.gicd_base;
     uint64_t m = cfg_platform.cpu_mpidr[pcpu];
-    uint64_t route = ((m >> 8) & 0xff00000000ull) | (m & 0xffffffull);
+    uint64_t route = ((m >> 8) & 0xff00000000ULL) | (m & 0xffffffULL);
 
     if ((intid < 32u) || (intid >= 1020u)) {
         return;

@@ -9,35 +9,35 @@
 #include "lib.h"
 #include "vm.h"
 
-#define PTE_VALID  0x1ull
-#define PTE_TABLE  0x3ull  /* table (levels 0-2) or page (level 3) */
-#define PTE_BLOCK  0x1ull
-#define PTE_AF     (1ull << 10)
-#define PTE_SH_IS  (3ull << 8)
-#define PTE_XN     (1ull << 54)
-#define PTE_ADDR   0x0000fffffffff000ull
+#define PTE_VALID  0x1ULL
+#define PTE_TABLE  0x3ULL  /* table (levels 0-2) or page (level 3) */
+#define PTE_BLOCK  0x1ULL
+#define PTE_AF     (1ULL << 10)
+#define PTE_SH_IS  (3ULL << 8)
+#define PTE_XN     (1ULL << 54)
+#define PTE_ADDR   0x0000fffffffff000ULL
 
 /* EL2 stage 1: MAIR index 0 normal write-back, 1 device-nGnRE. */
-#define MAIR_EL2_VALUE 0x04ffull
-#define S1_NORMAL (PTE_AF | PTE_SH_IS | (0ull << 2))
-#define S1_DEVICE (PTE_AF | PTE_XN | (1ull << 2))
+#define MAIR_EL2_VALUE 0x04ffULL
+#define S1_NORMAL (PTE_AF | PTE_SH_IS | (0ULL << 2))
+#define S1_DEVICE (PTE_AF | PTE_XN | (1ULL << 2))
 /* TCR_EL2: T0SZ 25 (39-bit VA), write-back walks, inner shareable, 40-bit PA. */
-#define TCR_EL2_VALUE ((1ull << 31) | (1ull << 23) | (2ull << 16) | (3ull << 12) | (1ull << 10) \
-                       | (1ull << 8) | 25ull)
-#define SCTLR_EL2_RES1 0x30c50830ull
-#define SCTLR_M  (1ull << 0)
-#define SCTLR_C  (1ull << 2)
-#define SCTLR_SA (1ull << 3)
-#define SCTLR_I  (1ull << 12)
+#define TCR_EL2_VALUE ((1ULL << 31) | (1ULL << 23) | (2ULL << 16) | (3ULL << 12) | (1ULL << 10) \
+                       | (1ULL << 8) | 25ULL)
+#define SCTLR_EL2_RES1 0x30c50830ULL
+#define SCTLR_M  (1ULL << 0)
+#define SCTLR_C  (1ULL << 2)
+#define SCTLR_SA (1ULL << 3)
+#define SCTLR_I  (1ULL << 12)
 
 /* Stage 2 attributes: MemAttr [5:2], S2AP [7:6]. */
-#define S2_NORMAL (PTE_AF | PTE_SH_IS | (0xfull << 2))
-#define S2_DEVICE (PTE_AF | PTE_XN | (0x1ull << 2))
-#define S2_RW     (3ull << 6)
-#define S2_RO     (1ull << 6)
+#define S2_NORMAL (PTE_AF | PTE_SH_IS | (0xfULL << 2))
+#define S2_DEVICE (PTE_AF | PTE_XN | (0x1ULL << 2))
+#define S2_RW     (3ULL << 6)
+#define S2_RO     (1ULL << 6)
 
 #define ENTRIES 512u
-#define L2_BLOCK 0x200000ull
+#define L2_BLOCK 0x200000ULL
 
 static uint64_t el2_l1[ENTRIES] __attribute__((aligned(4096)));
 static uint64_t s2_pool[CFG_S2_POOL_PAGES][ENTRIES] __attribute__((aligned(4096)));

@@ -89,7 +89,7 @@ static void psci_call(struct vcpu *v, uint32_t fid)
 {
     struct vcpu_exit *e = &v->exit;
     const uint64_t *x = v->arch.regs.x;
-    uint64_t mask = ((fid & FID_SMC64) != 0u) ? UINT64_MAX : 0xffffffffull;
+    uint64_t mask = ((fid & FID_SMC64) != 0u) ? UINT64_MAX : 0xffffffffULL;
 
     if (!psci_implemented(fid)) {
         ret1(e, PSCI_NOT_SUPPORTED);
@@ -162,7 +162,7 @@ void smccc_dispatch(struct vcpu *v)
         break;
     case OEN_VENDOR_HYP: {
         /* SMC32 calls pass 32-bit arguments: ignore the upper halves. */
-        uint64_t mask = ((fid & FID_SMC64) != 0u) ? UINT64_MAX : 0xffffffffull;
+        uint64_t mask = ((fid & FID_SMC64) != 0u) ? UINT64_MAX : 0xffffffffULL;
         e->kind = EXIT_HYPERCALL;
         e->arg[0] = fid;
         e->arg[1] = v->arch.regs.x[1] & mask;

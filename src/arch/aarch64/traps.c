@@ -7,7 +7,7 @@
 #include "vcpu.h"
 
 #define ESR_EC_SHIFT 26
-#define ESR_IL       (1ull << 25)
+#define ESR_IL       (1ULL << 25)
 #define ISS_WFX_WFE  1u
 #define ISS_DABT_ISV (1u << 24)
 #define ISS_DABT_SAS(i) (((i) >> 22) & 3u)
@@ -15,10 +15,10 @@
 #define ISS_DABT_SRT(i) (((i) >> 16) & 0x1fu)
 #define ISS_DABT_WNR (1u << 6)
 
-#define SPSR_M_MASK  0xfull
-#define SPSR_M_EL1T  0x4ull
-#define SPSR_M_EL1H  0x5ull
-#define SPSR_EL1H_MASKED 0x3c5ull
+#define SPSR_M_MASK  0xfULL
+#define SPSR_M_EL1T  0x4ULL
+#define SPSR_M_EL1H  0x5ULL
+#define SPSR_EL1H_MASKED 0x3c5ULL
 
 static uint64_t fault_ipa(void)
 {

@@ -20,14 +20,14 @@
 #include "vpl011.h"
 
 #define LR_STATE_SHIFT 62
-#define LR_PENDING     (1ull << 62)
-#define LR_ACTIVE      (1ull << 63)
-#define LR_HW          (1ull << 61)
-#define LR_GROUP1      (1ull << 60)
-#define LR_EOI_MAINT   (1ull << 41) /* software interrupts: maintenance IRQ on EOI */
-#define LR_PINTID_MASK (0x3ffull << 32)
-#define ICH_HCR_EN     1ull
-#define ICH_HCR_UIE    2ull
+#define LR_PENDING     (1ULL << 62)
+#define LR_ACTIVE      (1ULL << 63)
+#define LR_HW          (1ULL << 61)
+#define LR_GROUP1      (1ULL << 60)
+#define LR_EOI_MAINT   (1ULL << 41) /* software interrupts: maintenance IRQ on EOI */
+#define LR_PINTID_MASK (0x3ffULL << 32)
+#define ICH_HCR_EN     1ULL
+#define ICH_HCR_UIE    2ULL
 #define GICD_CTLR_GRP1 2u
 
 void vgic_lock(struct vm *vm)
@@ -53,7 +53,7 @@ struct vgic_irq *vgic_irq_of(struct vcpu *v, uint32_t intid)
 
 static void pend_set(struct vcpu *v, uint32_t intid, bool on)
 {
-    uint64_t bit = 1ull << (intid % 64u);
+    uint64_t bit = 1ULL << (intid % 64u);
 
     if (on) {
         v->arch.vgic.pend[intid / 64u] |= bit;

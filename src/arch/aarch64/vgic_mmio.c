@@ -18,7 +18,7 @@
 #define PIDR2_GICV3    0x3bu
 #define IIDR_ARM       0x0000043bu
 #define SGI_FRAME      0x10000u
-#define IROUTER_IRM    (1ull << 31)
+#define IROUTER_IRM    (1ULL << 31)
 
 enum field {
     F_GROUP, F_SET_ENABLE, F_CLEAR_ENABLE, F_SET_PENDING, F_CLEAR_PENDING,
@@ -188,7 +188,7 @@ static bool irq_regs(struct access *a, uint32_t offset, uint32_t width, uint64_t
         count = (width * 8u) / row->bits;
         for (i = 0u; i < count; i++) {
             uint32_t intid = first + i;
-            uint64_t mask = (row->bits == 64u) ? UINT64_MAX : ((1ull << row->bits) - 1u);
+            uint64_t mask = (row->bits == 64u) ? UINT64_MAX : ((1ULL << row->bits) - 1u);
             struct vgic_irq *irq = (intid < VGIC_NR_IRQS) ? access_irq(a, intid) : NULL;
 
             if (irq == NULL) {
@@ -270,17 +270,17 @@ static bool dist_access(struct vcpu *v, uint64_t off64, uint32_t width, uint64_t
         struct vgic_irq *irq = access_irq(&a, intid);
         uint64_t *route = &d->irouter[intid - VGIC_NR_PRIV];
         uint32_t shift = ((offset % 8u) != 0u) ? 32u : 0u;
-        uint64_t mask = (width == 8u) ? UINT64_MAX : (0xffffffffull << shift);
+        uint64_t mask = (width == 8u) ? UINT64_MAX : (0xffffffffULL << shift);
 
         if (irq == NULL) {
             *value = write ? *value : 0u;
         } else if (write) {
             struct vcpu *t;
             *route = (*route & ~mask) | ((*value << shift) & mask);
-            *route &= 0xff00ffffffull | IROUTER_IRM;
+            *route &= 0xff00ffffffULL | IROUTER_IRM;
             /* Aff0 names the VCPU; any other affinity, or "any CPU",
              * routes to VCPU 0. */
-            irq->target = (((*route & (0xff00ffff00ull | IROUTER_IRM)) == 0u)
+            irq->target = (((*route & (0xff00ffff00ULL | IROUTER_IRM)) == 0u)
                            && ((*route & 0xffu) < a.vm->cfg->num_vcpus))
                               ? (uint8_t)(*route & 0xffu)
                               : 0u;

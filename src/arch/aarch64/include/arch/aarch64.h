@@ -11,8 +11,8 @@ struct vcpu;
 /* VTCR_EL2: 4 KiB granule, 39-bit IPA starting at level 1, 40-bit PA,
  * inner-shareable write-back walks. tools/gen_config.py sizes the stage-2
  * pool for exactly this layout. */
-#define VTCR_EL2_VALUE ((1ull << 31) | (2ull << 16) | (3ull << 12) | (1ull << 10) | (1ull << 8) \
-                        | (1ull << 6) | 25ull)
+#define VTCR_EL2_VALUE ((1ULL << 31) | (2ULL << 16) | (3ULL << 12) | (1ULL << 10) | (1ULL << 8) \
+                        | (1ULL << 6) | 25ULL)
 
 /* Exception kinds returned by hv_guest_enter (vectors.S). */
 #define EXC_SYNC    0u

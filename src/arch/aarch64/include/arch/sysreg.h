@@ -129,18 +129,18 @@ static inline void dsb_ish(void) { __asm__ volatile("dsb ish" : : : "memory"); }
 static inline void dsb_ishst(void) { __asm__ volatile("dsb ishst" : : : "memory"); }
 
 /* HCR_EL2 bits */
-#define HCR_VM    (1ull << 0)
-#define HCR_SWIO  (1ull << 1)
-#define HCR_FMO   (1ull << 3)
-#define HCR_IMO   (1ull << 4)
-#define HCR_AMO   (1ull << 5)
-#define HCR_FB    (1ull << 9)
-#define HCR_BSU_IS (1ull << 10)
-#define HCR_TWI   (1ull << 13)
-#define HCR_TWE   (1ull << 14)
-#define HCR_TSC   (1ull << 19)
-#define HCR_TIDCP (1ull << 20)
-#define HCR_RW    (1ull << 31)
+#define HCR_VM    (1ULL << 0)
+#define HCR_SWIO  (1ULL << 1)
+#define HCR_FMO   (1ULL << 3)
+#define HCR_IMO   (1ULL << 4)
+#define HCR_AMO   (1ULL << 5)
+#define HCR_FB    (1ULL << 9)
+#define HCR_BSU_IS (1ULL << 10)
+#define HCR_TWI   (1ULL << 13)
+#define HCR_TWE   (1ULL << 14)
+#define HCR_TSC   (1ULL << 19)
+#define HCR_TIDCP (1ULL << 20)
+#define HCR_RW    (1ULL << 31)
 
 /* ESR_EL2 exception classes */
 #define EC_UNKNOWN   0x00u
