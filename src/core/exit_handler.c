@@ -37,11 +37,17 @@ const char *exit_cause_name(uint32_t cause)
     }
 }
 
+/* At most this many interrupts per call: a level-triggered source that
+ * cannot be silenced must not keep the CPU here forever; the rest come
+ * back as another exit. */
+#define IRQ_BATCH_MAX 32u
+
 void irq_handle_pending(struct pcpu *pc)
 {
     static bool warned_unexpected;
+    uint32_t n;
 
-    for (;;) {
+    for (n = 0u; n < IRQ_BATCH_MAX; n++) {
         uint32_t id = arch_irq_ack();
 
         if (id == IRQ_NONE) {
@@ -65,6 +71,7 @@ void irq_handle_pending(struct pcpu *pc)
             sched_timer_expired(pc);
         } else if (id == cfg_platform.gic_maint_irq) {
             /* List registers ran low: the next entry refills them. */
+            arch_vcpu_maintenance(pc->loaded);
             arch_irq_done(id);
         } else if (arch_irq_forward(id)) {
             /* pending in its VM now; the guest deactivates it */

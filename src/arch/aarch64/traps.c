@@ -12,6 +12,7 @@
 #define ISS_DABT_ISV (1u << 24)
 #define ISS_DABT_SAS(i) (((i) >> 22) & 3u)
 #define ISS_DABT_SSE (1u << 21)
+#define ISS_DABT_SF  (1u << 15) /* the target is a 64-bit register */
 #define ISS_DABT_SRT(i) (((i) >> 16) & 0x1fu)
 #define ISS_DABT_WNR (1u << 6)
 
@@ -97,7 +98,8 @@ static void decode_dabt(struct vcpu *v, uint32_t iss)
     }
     e->width = (uint8_t)(1u << ISS_DABT_SAS(iss));
     e->is_write = ((iss & ISS_DABT_WNR) != 0u) ? 1u : 0u;
-    e->sign_extend = ((iss & ISS_DABT_SSE) != 0u) ? 1u : 0u;
+    e->sign_extend = (uint8_t)((((iss & ISS_DABT_SSE) != 0u) ? 1u : 0u)
+                               | (((iss & ISS_DABT_SF) != 0u) ? 2u : 0u));
     e->reg = (uint8_t)ISS_DABT_SRT(iss);
     if (e->is_write != 0u) {
         e->value = (e->reg == 31u) ? 0u : v->arch.regs.x[e->reg];

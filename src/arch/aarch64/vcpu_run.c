@@ -152,9 +152,12 @@ static void complete_exit(struct vcpu *v)
         uint64_t val = e->value;
         uint32_t bits = 8u * (uint32_t)e->width;
         if (bits < 64u) {
-            val &= (1ULL << bits) - 1u;
-            if ((e->sign_extend != 0u) && ((val >> (bits - 1u)) != 0u)) {
-                val |= ~((1ULL << bits) - 1u);
+            val &= (1ULL << bits) - 1U;
+            if (((e->sign_extend & 1U) != 0U) && ((val >> (bits - 1U)) != 0U)) {
+                val |= ~((1ULL << bits) - 1U);
+                if ((e->sign_extend & 2U) == 0U) {
+                    val &= 0xffffffffULL; /* LDRSB/LDRSH Wt: the upper half is zero */
+                }
             }
         }
         v->arch.regs.x[e->reg] = val;

@@ -92,6 +92,12 @@ struct vcpu *vgic_update(struct vm *vm, struct vcpu *v, uint32_t intid)
                   && ((irq->flags & (VIRQ_ENABLED | VIRQ_IN_LR)) == VIRQ_ENABLED)
                   && ((vm->arch.vgic.ctlr & GICD_CTLR_GRP1) != 0u)
                   && ((intid < VGIC_NR_PRIV) || ((irq->flags & VIRQ_OWNED) != 0u));
+    /* An interrupt the guest acknowledged but has not ended, taken out of
+     * the list registers by a VCPU switch, must go back into one, or the
+     * guest's EOI would find nothing to end. */
+    if ((irq->flags & (VIRQ_ACTIVE | VIRQ_IN_LR)) == VIRQ_ACTIVE) {
+        deliverable = true;
+    }
     pend_set(target, intid, deliverable);
     if (((irq->flags & (VIRQ_IN_LR | VIRQ_PENDING)) == (VIRQ_IN_LR | VIRQ_PENDING))
         && ((irq->flags & VIRQ_ENABLED) != 0u)) {
@@ -165,7 +171,12 @@ static uint64_t lr_value(uint32_t intid, const struct vgic_irq *irq)
 {
     uint64_t lr = LR_GROUP1 | ((uint64_t)irq->priority << 48) | intid;
 
-    lr |= ((irq->flags & VIRQ_ACTIVE) != 0u) ? LR_ACTIVE : LR_PENDING;
+    if ((irq->flags & VIRQ_ACTIVE) != 0u) {
+        lr |= LR_ACTIVE;
+    }
+    if (((irq->flags & (VIRQ_PENDING | VIRQ_LINE)) != 0u) && ((irq->flags & VIRQ_ENABLED) != 0u)) {
+        lr |= LR_PENDING;
+    }
     if ((irq->flags & VIRQ_HW) != 0u) {
         lr |= LR_HW | ((uint64_t)intid << 32);
     } else if ((irq->flags & VIRQ_LINE) != 0u) {
@@ -538,4 +549,15 @@ bool arch_irq_forward(uint32_t intid)
         vgic_kick(t);
     }
     return true;
+}
+
+void arch_vcpu_maintenance(struct vcpu *v)
+{
+    /* The underflow condition stays true until the next flush refills the
+     * list registers: left enabled, it would fire again and again. */
+    write_ich_hcr_el2(ICH_HCR_EN);
+    isb();
+    if (v != NULL) {
+        v->arch.vgic.hcr = ICH_HCR_EN;
+    }
 }

@@ -41,4 +41,9 @@ uint64_t arch_vcpu_timer_deadline(const struct vcpu *v);
  * physical one so that the guest's EOI deactivates it. */
 void arch_vcpu_inject_hw(struct vcpu *v, uint32_t intid);
 
+/* The GIC maintenance interrupt fired (list registers ran low): stop
+ * asking for it until the next entry of `v` (the loaded VCPU, or NULL)
+ * refills the list registers and asks again if still needed. */
+void arch_vcpu_maintenance(struct vcpu *v);
+
 #endif

@@ -43,7 +43,7 @@ struct vcpu_exit {
     uint8_t width;      /* access size in bytes: 1, 2, 4 or 8 */
     uint8_t is_write;
     uint8_t reg;        /* guest register number (31 = zero register) */
-    uint8_t sign_extend;
+    uint8_t sign_extend; /* bit 0: sign-extend; bit 1: into a 64-bit register (else 32) */
     uint64_t addr;      /* faulting guest-physical address */
     uint64_t value;     /* MMIO write data, or read result from the emulator */
     uint64_t syndrome;  /* raw architectural syndrome, for the log */

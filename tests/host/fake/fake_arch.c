@@ -603,6 +603,12 @@ void arch_vcpu_inject_hw(struct vcpu *v, uint32_t intid)
     trace("inject(%s,%u) ", vname(v), intid);
 }
 
+void arch_vcpu_maintenance(struct vcpu *v)
+{
+    fake.maintenance_calls++;
+    trace("maint(%s) ", (v != NULL) ? vname(v) : "-");
+}
+
 /* ---- scripts ---- */
 
 void fake_script_step(uint32_t global, const struct fake_step *s)

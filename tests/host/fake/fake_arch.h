@@ -70,6 +70,7 @@ struct fake_cpu_state {
 struct fake_state {
     uint32_t cpu;                /* arch_cpu_id() */
     uint64_t now;                /* arch_timer_now() */
+    uint32_t maintenance_calls;  /* arch_vcpu_maintenance() */
     struct fake_cpu_state cpus[CFG_NUM_PCPUS];
     struct fake_vcpu vcpus[CFG_NUM_VCPUS];
     char console[FAKE_CONSOLE_MAX];
