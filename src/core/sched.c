@@ -33,7 +33,9 @@ struct vcpu *sched_pick(struct pcpu *pc)
             vm_retire_vcpu(v);
             continue;
         }
-        if (v->state == VCPU_RUNNABLE) {
+        if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == (uint32_t)VCPU_RUNNABLE) {
+            /* Acquire: pairs with the release that made it runnable, so
+             * its VM's state set up before that is visible here. */
             pc->rr_next = (slot + 1u) % count;
             return v;
         }

@@ -53,7 +53,8 @@ enum vcpu_on_result vcpu_cpu_on(struct vm *vm, uint64_t mpidr, uint64_t entry, u
         t->reset_entry = entry;
         t->reset_arg = ctx;
         t->reset_pending = true;
-        t->state = VCPU_RUNNABLE;
+        /* Release: its CPU reads the state without the lock (sched_pick). */
+        __atomic_store_n(&t->state, (uint32_t)VCPU_RUNNABLE, __ATOMIC_RELEASE);
         res = VCPU_ON_OK;
         break;
     case VCPU_RUNNABLE:

@@ -54,34 +54,35 @@ static void vm_clear_ram(const struct vm *vm)
  * the VM's entry point. Caller: the VM is not running anywhere. */
 static void vm_boot(struct vm *vm)
 {
+    struct vcpu *v0 = &vm->vcpus[0];
     uint32_t i;
 
     arch_spin_lock(&vm->lock);
     wq_init(&vm->wq);
-    for (i = 0u; i < vm->cfg->num_vcpus; i++) {
-        struct vcpu *v = &vm->vcpus[i];
-        v->reset_pending = false;
-        v->timer_deadline = UINT64_MAX;
-        if (i == 0u) {
-            v->reset_entry = vm->cfg->entry_ipa;
-            v->reset_arg = vm->cfg->dtb_ipa;
-            v->reset_pending = true;
-            v->state = VCPU_RUNNABLE;
-        } else {
-            v->state = VCPU_OFF;
-            wq_add(&vm->wq, v);
-        }
-    }
     vm->boot_count++;
     vm->console.len = 0u;
     arch_vm_devices_reset(vm);
     if (vm->cfg->console == CFG_CONSOLE_EMULATED) {
         vpl011_init(&vm->uart, vm, cfg_platform.uart_irq);
     }
+    for (i = 1u; i < vm->cfg->num_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        v->reset_pending = false;
+        v->timer_deadline = UINT64_MAX;
+        v->state = VCPU_OFF;
+        wq_add(&vm->wq, v);
+    }
     vm->state = VM_RUNNING;
+    v0->timer_deadline = UINT64_MAX;
+    v0->reset_entry = vm->cfg->entry_ipa;
+    v0->reset_arg = vm->cfg->dtb_ipa;
+    v0->reset_pending = true;
+    /* Last, and published with a release: a CPU that sees VCPU 0
+     * runnable (sched_pick reads without the lock) sees the VM ready. */
+    __atomic_store_n(&v0->state, (uint32_t)VCPU_RUNNABLE, __ATOMIC_RELEASE);
     arch_spin_unlock(&vm->lock);
-    if ((uint32_t)vm->vcpus[0].pcpu != arch_cpu_id()) {
-        arch_irq_kick(vm->vcpus[0].pcpu);
+    if ((uint32_t)v0->pcpu != arch_cpu_id()) {
+        arch_irq_kick(v0->pcpu);
     }
 }
 
@@ -237,6 +238,18 @@ void vm_retire_vcpu(struct vcpu *v)
         arch_spin_unlock(&vm->lock);
         return;
     }
+    arch_spin_unlock(&vm->lock);
+
+    /* Out of the hardware first (its list registers, timer, EL1 state):
+     * once it counts as retired, the last VCPU out may reset and restart
+     * the VM, and nothing of the old run may still be live here. Only this
+     * CPU retires its VCPUs, so the state checked above still holds. */
+    if (pc->loaded == v) {
+        arch_vcpu_unload(v);
+        pc->loaded = NULL;
+    }
+
+    arch_spin_lock(&vm->lock);
     (void)wq_remove(&vm->wq, v);
     v->state = VCPU_STOPPED;
     vm->live_vcpus--;
@@ -246,10 +259,6 @@ void vm_retire_vcpu(struct vcpu *v)
     }
     arch_spin_unlock(&vm->lock);
 
-    if (pc->loaded == v) {
-        arch_vcpu_unload(v);
-        pc->loaded = NULL;
-    }
     if (last) {
         vm_finish_stop(vm);
     }

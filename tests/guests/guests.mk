@@ -9,7 +9,7 @@ GUEST_BASE ?= 0x40000000
 GUEST_MK  := $(lastword $(MAKEFILE_LIST))
 GUEST_DIR := $(patsubst %/,%,$(dir $(GUEST_MK)))
 
-GUEST_NAMES := hello smp_hello halt_wake wild heartbeat reset_once sysoff_early vtimer_periodic sgi_pingpong sgi_spy uart_rx long_lines sgi_repend timer_before_enable bench rtc_irq
+GUEST_NAMES := hello smp_hello halt_wake wild heartbeat reset_once sysoff_early vtimer_periodic sgi_pingpong sgi_spy uart_rx long_lines sgi_repend timer_before_enable bench rtc_irq victim hostile restarter
 GUEST_ELFS  := $(foreach g,$(GUEST_NAMES),$(GUEST_OUT)/$(g).elf)
 GUEST_BINS  := $(foreach g,$(GUEST_NAMES),$(GUEST_OUT)/$(g).bin)
 
