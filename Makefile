@@ -31,6 +31,7 @@ ARCH          := aarch64
 
 GUEST_OUT := build/guests
 include tests/guests/guests.mk
+include tests/fuzz/fuzz.mk
 
 LINUX_OUT := build/linux
 INITRAMFS := $(LINUX_OUT)/initramfs.cpio.gz

@@ -12,7 +12,7 @@ debs="$deps/debs"
 
 HOST_PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu \
  qemu-system-arm device-tree-compiler python3 python3-jinja2 python3-libfdt \
- libfdt-dev gcovr lcov cppcheck clang cpio gzip gnuplot-nox"
+ libfdt-dev gcovr lcov cppcheck clang libclang-rt-14-dev cpio gzip gnuplot-nox"
 ARM64_PKGS="libfdt-dev libfdt1 busybox-static"
 
 need_sudo() { if [ "$(id -u)" -ne 0 ]; then echo sudo; fi; }

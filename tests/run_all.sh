@@ -44,6 +44,7 @@ run_suite generator bash tests/gen/run.sh
 run_suite host bash tests/host/run.sh
 run_suite host-console bash tests/host/run_console.sh
 run_suite build build_configs
+run_suite fuzz bash tests/fuzz/run.sh
 run_suite qemu /usr/bin/python3 tests/qemu/run.py
 run_suite bench bash tests/bench/smoke.sh
 

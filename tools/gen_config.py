@@ -30,6 +30,7 @@ MAX_VMS = 255                     # VMIDs 1..255
 MAX_BUDGET_US = 1_000_000_000
 MAX_RESTARTS = 1000
 FIRST_SPI, LAST_SPI = 32, 1019
+VGIC_LAST_SPI = 127  # the vGIC models INTIDs 0-127 (VGIC_NR_IRQS in the runtime)
 ARM64_MAGIC = b"ARM\x64"          # 0x644d5241 little-endian, at byte offset 56
 FDT_MAGIC = b"\xd0\x0d\xfe\xed"
 AFFINITY_MASK = 0xFF00FFFFFF      # MPIDR Aff3..Aff0
@@ -239,6 +240,8 @@ def load_toml(path, errors):
         errors.lines.append(f"{path}: cannot read file: {e.strerror}")
     except tomllib.TOMLDecodeError as e:
         errors.lines.append(f"{path}: invalid TOML: {e}")
+    except UnicodeDecodeError:
+        errors.lines.append(f"{path}: invalid TOML: not UTF-8")
     return None
 
 
@@ -528,14 +531,20 @@ def collect_irqs(cfg, p, err):
     irqs = {uart_irq: ("console", "the passthrough UART")} if passthrough else {}
     for k, name in enumerate(cfg["devices"]):
         for irq in p["devices"].get(name, {"irqs": []})["irqs"]:
+            if irq > VGIC_LAST_SPI:
+                err(f"devices[{k}]", f"device '{name}' uses INTID {irq}, beyond the vGIC, which "
+                                     f"models INTIDs up to {VGIC_LAST_SPI}")
             irqs.setdefault(irq, (f"devices[{k}]", f"device '{name}'"))
     for i, irq in enumerate(cfg["irqs"]):
         where = f"irqs[{i}]"
         if irq < FIRST_SPI:
             err(where, f"INTID {irq} is an SGI or PPI, reserved by the hypervisor; "
-                       f"only SPIs {FIRST_SPI}-{LAST_SPI} can be assigned")
+                       f"only SPIs {FIRST_SPI}-{VGIC_LAST_SPI} can be assigned")
         elif irq > LAST_SPI:
-            err(where, f"INTID {irq} is not an SPI; only SPIs {FIRST_SPI}-{LAST_SPI} can be assigned")
+            err(where, f"INTID {irq} is not an SPI; only SPIs {FIRST_SPI}-{VGIC_LAST_SPI} can be assigned")
+        elif irq > VGIC_LAST_SPI:
+            err(where, f"INTID {irq} is beyond the vGIC, which models INTIDs up to {VGIC_LAST_SPI}; "
+                       f"only SPIs {FIRST_SPI}-{VGIC_LAST_SPI} can be assigned")
         elif irq == uart_irq and not passthrough:
             err(where, f"INTID {irq} is the platform UART interrupt, reserved by the hypervisor; "
                        f'only a VM with console = "passthrough" gets it')

@@ -60,7 +60,7 @@ static void vm_boot(struct vm *vm)
     arch_spin_lock(&vm->lock);
     wq_init(&vm->wq);
     vm->boot_count++;
-    vm->console.len = 0u;
+    (void)memset(&vm->console, 0, sizeof(vm->console)); /* escape state too */
     arch_vm_devices_reset(vm);
     if (vm->cfg->console == CFG_CONSOLE_EMULATED) {
         vpl011_init(&vm->uart, vm, cfg_platform.uart_irq);

@@ -12,7 +12,7 @@
 #define ISS_DABT_ISV (1u << 24)
 #define ISS_DABT_SAS(i) (((i) >> 22) & 3u)
 #define ISS_DABT_SSE (1u << 21)
-#define ISS_DABT_SF  (1u << 15) /* the target is a 64-bit register */
+#define ISS_DABT_SF  0x8000u /* bit 15: the target is a 64-bit register */
 #define ISS_DABT_SRT(i) (((i) >> 16) & 0x1fu)
 #define ISS_DABT_WNR (1u << 6)
 

@@ -239,10 +239,16 @@ void vgic_flush(struct vcpu *v)
 
     /* Racy fast path: an injector sets bits under the lock and then kicks
      * this CPU, so a bit missed here is seen at the next entry. */
-    if (!any_pending_bits(v) && ((g->hcr & ICH_HCR_UIE) == 0u) && !g->repend) {
+    if (!any_pending_bits(v) && ((g->hcr & ICH_HCR_UIE) == 0u) && !g->repend
+        && (g->hw_deact == 0u)) {
         return;
     }
     vgic_lock(v->vm);
+    while (g->hw_deact != 0u) {
+        uint32_t id = (uint32_t)__builtin_ctz(g->hw_deact);
+        write_icc_dir_el1(id);
+        g->hw_deact &= g->hw_deact - 1u;
+    }
     if (g->repend) {
         g->repend = false;
         for (n = 0u; n < nr; n++) {
@@ -349,6 +355,10 @@ void vgic_unload(struct vcpu *v)
             lr_release(v, n, lr);
             lr_write(n, 0u);
         }
+    }
+    while (v->arch.vgic.hw_deact != 0u) { /* released while not in an LR */
+        write_icc_dir_el1((uint32_t)__builtin_ctz(v->arch.vgic.hw_deact));
+        v->arch.vgic.hw_deact &= v->arch.vgic.hw_deact - 1u;
     }
     /* A linked private interrupt still waiting for a list register holds
      * its physical twin active (we dropped its priority only): release it,
@@ -559,5 +569,17 @@ void arch_vcpu_maintenance(struct vcpu *v)
     isb();
     if (v != NULL) {
         v->arch.vgic.hcr = ICH_HCR_EN;
+    }
+}
+
+void vgic_hw_release(struct vcpu *v, uint32_t intid)
+{
+    if (intid >= VGIC_NR_PRIV) {
+        gic_spi_deactivate(intid);
+    } else {
+        v->arch.vgic.hw_deact |= 1u << intid;
+        if ((uint32_t)v->pcpu != arch_cpu_id()) {
+            arch_irq_kick(v->pcpu);
+        }
     }
 }

@@ -135,6 +135,13 @@ static void field_write(struct access *a, struct vgic_irq *irq, uint32_t field, 
     case F_CLEAR_PENDING:
         if (val != 0u) {
             irq->flags &= (uint8_t)~VIRQ_PENDING;
+            if ((irq->flags & (VIRQ_HW | VIRQ_IN_LR)) == VIRQ_HW) {
+                /* A linked interrupt that will now never reach a list
+                 * register: its physical twin, acknowledged and left
+                 * active for the guest's EOI, must be released. */
+                irq->flags &= (uint8_t)~VIRQ_HW;
+                vgic_hw_release(a->owner, intid);
+            }
         }
         break;
     case F_SET_ACTIVE:

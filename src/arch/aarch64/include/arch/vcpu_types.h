@@ -57,6 +57,7 @@ struct vgic_cpu_state {
     uint64_t ap1r0;
     uint64_t hcr;                      /* ICH_HCR_EL2 last written */
     bool repend;                       /* an interrupt held in an LR was pended again */
+    uint32_t hw_deact;                 /* private INTIDs whose physical twin its CPU must deactivate */
 };
 
 struct vgic_dist_state {

@@ -24,6 +24,10 @@ void vgic_unlock(struct vm *vm);
  * physical line's enable and routing in step with the virtual ones. */
 void vgic_spi_hw_sync(struct vm *vm, uint32_t intid);
 
+/* Deactivate the physical twin of linked interrupt `intid` of `v`: an SPI
+ * at once, a private one by `v`'s own CPU at its next entry. */
+void vgic_hw_release(struct vcpu *v, uint32_t intid);
+
 /* Whole-VM and per-VCPU reset to the architectural reset state. */
 void vgic_vm_reset(struct vm *vm);
 void vgic_vcpu_reset(struct vcpu *v);
