@@ -516,12 +516,18 @@ static void mmio_pl011_unaligned(void)
 /* suite "psci": CPU_ON/AFFINITY_INFO abuse, unknown and firmware function IDs, SMC       */
 
 static volatile uint32_t sec_started;
+static volatile uint32_t sec_release; /* VCPU 0 has tried CPU_ON on it while it runs */
 
 static void secondary(unsigned vcpu, uint64_t ctx) __attribute__((noreturn));
 static void secondary(unsigned vcpu, uint64_t ctx)
 {
     sec_started = 1;
     SAY("vcpu%u up ctx=0x%lx", vcpu, ctx);
+    /* Stay on until VCPU 0 has checked CPU_ON of a running VCPU: on its
+     * own physical CPU it could otherwise be off again already. */
+    uint64_t t0 = read_cntvct();
+    while (!sec_release && read_cntvct() - t0 < us_to_ticks(2000000))
+        (void)hv_yield();
     psci_cpu_off();
 }
 
@@ -573,6 +579,7 @@ static void psci_abuse(void)
     int64_t again = smc_call(PSCI_CPU_ON, 1, entry, 0).x0;
     SAY("cpu-on-vcpu1-again = %ld %s", again,
         (again == PSCI_ON_PENDING || again == PSCI_ALREADY_ON) ? "ok" : "BAD want -5 or -4");
+    sec_release = 1;
     uint64_t t0 = read_cntvct();
     while (!(sec_started && smc_call(PSCI_AFFINITY_INFO, 1, 0, 0).x0 == PSCI_AFF_OFF)
            && read_cntvct() - t0 < us_to_ticks(2000000))
