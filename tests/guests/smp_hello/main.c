@@ -12,12 +12,20 @@
 #define SEC_DONE    2u
 static volatile uint32_t sec_state[GUEST_MAX_VCPUS];
 
+/* Ticks 5 ms apart (yielding while waiting), so that VMs started together
+ * visibly run at the same time even on a busy host. */
+#define TICK_GAP_US 5000u
+
 static void ticks(unsigned vcpu)
 {
     for (unsigned k = 0; k < TICKS; k++) {
         printf("TICK vcpu=%u n=%u\n", vcpu, k);
-        if (k + 1 < TICKS)
-            (void)hv_yield();
+        if (k + 1 < TICKS) {
+            uint64_t until = read_cntvct() + us_to_ticks(TICK_GAP_US);
+            do {
+                (void)hv_yield();
+            } while (read_cntvct() < until);
+        }
     }
 }
 
