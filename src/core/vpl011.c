@@ -485,7 +485,7 @@ bool vpl011_rx_push(struct vpl011 *u, uint8_t c)
 
 bool vpl011_rx_ready(const struct vpl011 *u)
 {
-    /* Lock-free (u is const): two aligned loads. The answer may be stale
+    /* Without the lock (u is const): two aligned loads. The answer may be stale
      * by the time the caller acts on it; vpl011_rx_push rechecks. */
     const volatile uint32_t *count = &u->rx_count;
     const volatile uint16_t *lcr_h = &u->regs[REG(UART_LCR_H)];

@@ -23,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import ICOUNT  # noqa: E402
+from run import ICOUNT, check_patterns  # noqa: E402
 from interactive import Script  # noqa: E402
 
 CFG = "tests/qemu/configs/"
@@ -122,21 +122,8 @@ class Hostile(Script):
         return None
 
     def judge_lines(self, lines):
-        text = "\n".join(lines)
-        for pat in self.expect:
-            if not re.search(pat, text, re.M):
-                return f"missing /{pat}/"
-        for pat in self.forbid:
-            m = re.search(pat, text, re.M)
-            if m:
-                return f"forbidden /{pat}/ matched {m.group(0)!r}"
-        pos = -1
-        for pat in self.order:
-            idx = next((i for i, l in enumerate(lines) if i > pos and re.search(pat, l)), None)
-            if idx is None:
-                return f"/{pat}/ not found after line {pos + 1} (in order)"
-            pos = idx
-        return (self.victim_ok(lines) or self.attacker_quiet(lines)
+        return (check_patterns(lines, self.expect, self.forbid, self.order)
+                or self.victim_ok(lines) or self.attacker_quiet(lines)
                 or (self.user_check(lines) if self.user_check else None))
 
     def victim_ok(self, lines):

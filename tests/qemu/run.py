@@ -73,22 +73,31 @@ class Case:
             return f"QEMU exit status {code}"
         if not self.exit_ok and not timed_out:
             return f"QEMU exited ({code}) but should have kept running"
-        for pat in self.expect:
-            if not re.search(pat, text, re.M):
-                return f"missing /{pat}/"
-        for pat in self.forbid:
-            m = re.search(pat, text, re.M)
-            if m:
-                return f"forbidden /{pat}/ matched {m.group(0)!r}"
-        pos = -1
-        for pat in self.order:
-            idx = next((i for i, l in enumerate(lines) if i > pos and re.search(pat, l)), None)
-            if idx is None:
-                return f"/{pat}/ not found after line {pos + 1} (order {self.order})"
-            pos = idx
-        if self.check:
+        why = check_patterns(lines, self.expect, self.forbid, self.order)
+        if why is None and self.check:
             return self.check(lines)
+        return why
         return None
+
+
+def check_patterns(lines, expect=(), forbid=(), order=()):
+    """Every `expect` regex somewhere, no `forbid` regex anywhere, the `order`
+    regexes on lines in that order. Returns what is wrong, or None."""
+    text = "\n".join(lines)
+    for pat in expect:
+        if not re.search(pat, text, re.M):
+            return f"missing /{pat}/"
+    for pat in forbid:
+        m = re.search(pat, text, re.M)
+        if m:
+            return f"forbidden /{pat}/ matched {m.group(0)!r}"
+    pos = -1
+    for pat in order:
+        idx = next((i for i, l in enumerate(lines) if i > pos and re.search(pat, l)), None)
+        if idx is None:
+            return f"/{pat}/ not found after line {pos + 1} (order {tuple(order)})"
+        pos = idx
+    return None
 
 
 def first(lines, pat):
