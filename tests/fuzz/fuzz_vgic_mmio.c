@@ -30,6 +30,8 @@
  *                     SPI only in its target's bitmap
  *   deliverable-pend  every deliverable interrupt is in its target's bitmap
  *   lr-used / lr-stale / lr-unloaded / lr-flag
+ *   lr-hw-state       an LR linked to a physical interrupt is never
+ *                     pending+active (the architecture forbids it)
  *                     lr_used matches the VIRQ_IN_LR flags and the list
  *                     registers, both ways; free LRs are empty
  *   flush-pending     an interrupt vgic_flush puts in an LR has its state
@@ -302,6 +304,9 @@ FUZZ_NO_COVERAGE static void check_lrs(void)
                        irq->flags, irq->lr);
             FUZZ_CHECK("lr-used", ((lr & LR_HW_BIT) == 0u) || (LR_PINTID(lr) == id),
                        "CPU %u: LR%u links virtual INTID %u to physical %u", c, n, id, LR_PINTID(lr));
+            FUZZ_CHECK("lr-hw-state", ((lr & LR_HW_BIT) == 0u) || (LR_STATE(lr) != 3u),
+                       "CPU %u: LR%u (INTID %u) is pending+active with HW set: a second delivery "
+                       "of an interrupt whose physical pending state the GIC holds", c, n, id);
         }
         if (v != NULL) {
             FUZZ_CHECK("hcr-cache", hc->ich_hcr == v->arch.vgic.hcr,
@@ -507,6 +512,11 @@ static void enter_guest(uint32_t c)
             uint32_t want = (((f & (VIRQ_PENDING | VIRQ_LINE)) != 0u) && ((f & VIRQ_ENABLED) != 0u)
                                  ? LR_ST_PENDING : 0u)
                             | (((f & VIRQ_ACTIVE) != 0u) ? LR_ST_ACTIVE : 0u);
+            /* Linked to a physical interrupt, an active one is only active:
+             * the physical GIC keeps its pending state. */
+            if (((hc->lr[n] & LR_HW_BIT) != 0u) && ((want & LR_ST_ACTIVE) != 0u)) {
+                want = LR_ST_ACTIVE;
+            }
             FUZZ_CHECK("flush-pending", (LR_STATE(hc->lr[n]) == want) && (want != 0u),
                        "vgic_flush put INTID %u (flags 0x%x) into LR%u as 0x%016llx: state %u, expected %u "
                        "(a pending state lost, or an LR the guest never takes and never frees)",

@@ -178,6 +178,9 @@ static uint64_t lr_value(uint32_t intid, const struct vgic_irq *irq)
         lr |= LR_PENDING;
     }
     if ((irq->flags & VIRQ_HW) != 0u) {
+        if ((lr & LR_ACTIVE) != 0u) {
+            lr &= ~LR_PENDING; /* pending+active is not allowed with HW set */
+        }
         lr |= LR_HW | ((uint64_t)intid << 32);
     } else if ((irq->flags & VIRQ_LINE) != 0u) {
         /* Level-sensitive: if the line is still high when the guest EOIs,
@@ -401,12 +404,21 @@ void arch_vcpu_inject_hw(struct vcpu *v, uint32_t intid)
     vgic_lock(v->vm);
     irq = vgic_irq_of(v, intid);
     if (irq != NULL) {
+        /* The timer is level-sensitive and its pending state lives in the
+         * physical GIC: an interrupt the guest has already acknowledged
+         * (active) is only linked, never pended again, or the guest would
+         * take a second tick after it re-armed its timer. Its EOI then
+         * deactivates the physical one, which fires anew if still due.
+         * (The architecture also forbids pending+active with HW set.) */
         if ((irq->flags & VIRQ_IN_LR) != 0u) {
             /* Still held (maybe unlinked after a switch): link it again. */
-            uint64_t lr = lr_read(irq->lr) | LR_PENDING | LR_HW | ((uint64_t)intid << 32);
+            uint64_t lr = lr_read(irq->lr) | LR_HW | ((uint64_t)intid << 32);
+            lr = ((lr & LR_ACTIVE) != 0u) ? (lr & ~LR_PENDING) : (lr | LR_PENDING);
             lr_write(irq->lr, lr);
-        } else {
+        } else if ((irq->flags & VIRQ_ACTIVE) == 0u) {
             irq->flags |= VIRQ_PENDING;
+        } else {
+            /* active, out of the list registers: linked on its way back */
         }
         irq->flags |= VIRQ_HW;
         /* If the guest has it disabled, it stays pending here and the
