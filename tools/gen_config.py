@@ -512,6 +512,32 @@ def emulated_windows(cfg, p):
     return windows
 
 
+VDEV_KINDS = {"GIC distributor": "CFG_VDEV_GICD", "GIC redistributors": "CFG_VDEV_GICR",
+              "UART": "CFG_VDEV_UART"}
+VDEV_MAP_MAX = 512  # entries of a VM's MMIO page map
+
+
+def vdev_map(vm, p):
+    """The VM's emulated windows and the table that finds one from a fault address
+    in constant time: one byte per page of 2^shift bytes (64 KiB, or larger if the
+    windows span more than VDEV_MAP_MAX such pages) from `base`, each a bit mask of
+    the windows that overlap that page (almost always a single one)."""
+    windows = [(VDEV_KINDS[name], base, size)
+               for name, base, size in emulated_windows({"vcpus": vm.vcpus, "console": vm.console}, p)]
+    shift = 16
+    lo = min(base for _, base, _ in windows)
+    hi = max(base + size for _, base, size in windows)
+    while ((hi - 1) >> shift) - (lo >> shift) + 1 > VDEV_MAP_MAX:
+        shift += 1
+    first = lo >> shift
+    pages = ((hi - 1) >> shift) - first + 1
+    entries = [0] * pages
+    for i, (_, base, size) in enumerate(windows):
+        for page in range((base >> shift) - first, ((base + size - 1) >> shift) - first + 1):
+            entries[page] |= 1 << i
+    return {"windows": windows, "base": first << shift, "shift": shift, "entries": entries}
+
+
 def check_ipa_layout(regions, cfg, p, err):
     """No two regions and no region and emulated window share guest-physical space."""
     for j, b in enumerate(regions):
@@ -1189,7 +1215,8 @@ def render_all(plan, out_dir, config_file):
                    pool_pages=sum(vm.pool_pages for vm in plan.vms),
                    max_irqs=max(len(vm.irqs) for vm in plan.vms),
                    num_vcpus=sum(len(vm.vcpus) for vm in plan.vms),
-                   consoles=CONSOLES, on_fault=ON_FAULT, flag_names=flag_names)
+                   consoles=CONSOLES, on_fault=ON_FAULT, flag_names=flag_names,
+                   vdev_maps={vm.index: vdev_map(vm, plan.platform) for vm in plan.vms})
     for name in ("cfg_sizes.h", "hv_config.c", "images.S"):
         files[name] = env.get_template(f"{name}.j2").render(context).encode()
     return files

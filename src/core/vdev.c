@@ -1,5 +1,5 @@
-/* Dispatch of a trapped data abort to the VM's emulated device windows.
- * Runs on every MMIO exit: a scan of at most VDEV_MAX_PER_VM windows. */
+/* Dispatch of a trapped data abort to the VM's emulated device windows,
+ * found through the generator's per-VM page map. Runs on every MMIO exit. */
 #include "vdev.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -7,16 +7,11 @@
 bool vdev_dispatch(struct vcpu *v)
 {
     struct vcpu_exit *e = &v->exit;
-    struct vm *vm = v->vm;
-    uint32_t i;
+    const struct vdev *d = vm_vdev_at(v->vm, e->addr);
 
-    for (i = 0u; i < vm->num_vdevs; i++) {
-        const struct vdev *d = &vm->vdevs[i];
+    if (d != NULL) {
         uint64_t off = e->addr - d->base;
 
-        if ((e->addr < d->base) || (off >= d->size)) {
-            continue;
-        }
         if (e->width == 0u) {
             /* Inside a device, but the hardware gave no syndrome
              * (writeback, pair, exclusive): cannot be emulated. */
@@ -45,17 +40,17 @@ bool vdev_dispatch(struct vcpu *v)
     return false;
 }
 
-void vm_add_vdev(struct vm *vm, uint64_t base, uint64_t size, const struct vdev_ops *ops, void *dev)
+void vm_bind_vdev(struct vm *vm, uint32_t kind, const struct vdev_ops *ops, void *dev)
 {
-    struct vdev *d;
+    uint32_t i;
 
-    if (vm->num_vdevs >= VDEV_MAX_PER_VM) {
-        return; /* sized for the GIC windows and the UART: cannot happen */
+    for (i = 0u; (i < vm->cfg->num_vdevs) && (i < VDEV_MAX_PER_VM); i++) {
+        if (vm->cfg->vdevs[i].kind == kind) {
+            vm->vdevs[i].base = vm->cfg->vdevs[i].base;
+            vm->vdevs[i].size = vm->cfg->vdevs[i].size;
+            vm->vdevs[i].kind = kind;
+            vm->vdevs[i].ops = ops;
+            vm->vdevs[i].dev = dev;
+        }
     }
-    d = &vm->vdevs[vm->num_vdevs];
-    d->base = base;
-    d->size = size;
-    d->ops = ops;
-    d->dev = dev;
-    vm->num_vdevs++;
 }

@@ -113,7 +113,7 @@ void vm_init_all(void)
         }
         arch_vm_devices_init(vm);
         if (vm->cfg->console == CFG_CONSOLE_EMULATED) {
-            vm_add_vdev(vm, cfg_platform.uart_base, cfg_platform.uart_size, &vpl011_ops, &vm->uart);
+            vm_bind_vdev(vm, CFG_VDEV_UART, &vpl011_ops, &vm->uart);
         }
         vm_load_images(vm);
     }

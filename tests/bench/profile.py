@@ -6,7 +6,8 @@ Runs a configuration (default tests/bench/bench.toml, the benchmark guest) under
 QEMU -icount with one instruction per translation block and the execution log
 restricted to the hypervisor image (-singlestep -d exec,nochain -dfilter), so the
 log has one line per EL2 instruction executed. Each exit (from the EL2 vector of
-a lower-EL exception to the eret of hv_guest_enter) becomes an episode; episodes
+a lower-EL exception to the next eret: hv_guest_enter's, or the fast path's in
+vectors.S) becomes an episode; episodes
 with the same per-function instruction counts are grouped, and the groups are
 printed most frequent first, with the boot (reset to the first guest entry).
 
@@ -44,6 +45,13 @@ def symbols(elf):
 
 def label(kind, funcs):
     """A name for an episode from the functions it ran."""
+    if "fast_exit" in funcs and "guest_exit_tail" not in funcs:
+        what = ("self-SGI" if "vgic_fast_self_sgi" in funcs else
+                "constant SMCCC call" if "smccc_constant" in funcs else
+                "constant MMIO read" if "vdev_read_fast" in funcs else
+                "WFI" if "arch_vcpu_irq_pending" in funcs else
+                "virtual timer IRQ" if kind == "irq" else kind)
+        return f"fast path: {what}"
     if "arch_vcpu_unload" in funcs and "hypercall_handle" in funcs:
         return "HV_YIELD with a VCPU switch"
     if "vcpu_halt" in funcs:
@@ -82,11 +90,10 @@ def main():
     code = [s for s in syms if s[1] not in ("_image_start", "_image_end")]
     addrs = [s[0] for s in code]
     vec = next(s[0] for s in code if s[1] == "hv_vectors")
-    enter = next(s[0] for s in code if s[1] == "hv_guest_enter")
-    dis = subprocess.run([CROSS + "objdump", "-d", f"--start-address={enter:#x}",
-                          f"--stop-address={enter + 0x200:#x}", elf],
-                         capture_output=True, text=True, check=True).stdout
-    eret = int(re.search(r"^\s*([0-9a-f]+):\s+d69f03e0\s+eret", dis, re.M).group(1), 16)
+    dis = subprocess.run([CROSS + "objdump", "-d", elf], capture_output=True, text=True,
+                         check=True).stdout
+    # Every eret of the image ends an episode: hv_guest_enter's and the fast path's.
+    erets = {int(m.group(1), 16) for m in re.finditer(r"^\s*([0-9a-f]+):\s+d69f03e0\s+eret", dis, re.M)}
     entries = {vec + 0x400: "sync", vec + 0x480: "irq", vec + 0x500: "fiq", vec + 0x580: "serror"}
 
     with open(os.path.join(ROOT, "platform", PLATFORM, "platform.toml"), "rb") as f:
@@ -130,7 +137,7 @@ def main():
                 name = names[pc] = fn(pc)
             ep[name] += 1
             n += 1
-            if pc == eret:
+            if pc in erets:
                 key = (kind, n, tuple(sorted(ep.items())))
                 if boot is None:
                     boot = key

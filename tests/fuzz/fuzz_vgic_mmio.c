@@ -58,6 +58,7 @@
 #include "fake/vgic_hw.h"
 #include "arch/aarch64.h"
 #include "arch/vgic.h"
+#include "arch/vgic_fast.h"
 #include "arch_irq.h"
 #include "arch_vcpu.h"
 #include "cfg_types.h"
@@ -761,15 +762,44 @@ static struct vcpu *gen_vcpu(struct fuzz_in *in)
 
 enum op {
     OP_DIST, OP_REDIST, OP_UART, OP_SGI, OP_ACK, OP_EOI, OP_ACK_EOI, OP_RUN, OP_HALT, OP_UNLOAD,
-    OP_TIMER, OP_SPI, OP_CONSOLE_IN, OP_LINE, OP_KICKS, OP_RESET_VM, OP_COUNT
+    OP_TIMER, OP_SPI, OP_CONSOLE_IN, OP_LINE, OP_KICKS, OP_RESET_VM, OP_FAST_SGI, OP_FAST_TIMER,
+    OP_COUNT
 };
 
 /* Weights: mostly register accesses and the guest's part of the LR cycle. */
 static const uint8_t op_weight[OP_COUNT] = {
     [OP_DIST] = 40, [OP_REDIST] = 30, [OP_UART] = 10, [OP_SGI] = 20, [OP_ACK] = 20, [OP_EOI] = 20,
     [OP_ACK_EOI] = 20, [OP_RUN] = 15, [OP_HALT] = 10, [OP_UNLOAD] = 8, [OP_TIMER] = 15, [OP_SPI] = 15,
-    [OP_CONSOLE_IN] = 6, [OP_LINE] = 8, [OP_KICKS] = 8, [OP_RESET_VM] = 3,
+    [OP_CONSOLE_IN] = 6, [OP_LINE] = 8, [OP_KICKS] = 8, [OP_RESET_VM] = 3, [OP_FAST_SGI] = 15,
+    [OP_FAST_TIMER] = 12,
 };
+
+/* After the fast path (fast_exit.c) answered: `intid` of `v` must now be
+ * pending in one of its list registers, linked iff `hw`. */
+FUZZ_NO_COVERAGE static void check_fast_injected(struct vcpu *v, uint32_t intid, bool hw_linked)
+{
+    const struct hw_cpu *hc = &hw.cpus[v->pcpu];
+    uint32_t n;
+
+    for (n = 0u; n < hw.nr_lrs; n++) {
+        if ((LR_VINTID(hc->lr[n]) == intid) && ((v->arch.vgic.lr_used & (1u << n)) != 0u)) {
+            FUZZ_CHECK("fast-inject", (LR_STATE(hc->lr[n]) == LR_ST_PENDING)
+                                          && (((hc->lr[n] & LR_HW_BIT) != 0u) == hw_linked),
+                       "fast path injected INTID %u of vm %s vcpu %u into LR%u as 0x%016llx", intid,
+                       v->vm->cfg->name, (unsigned)v->id, n, (unsigned long long)hc->lr[n]);
+            return;
+        }
+    }
+    FUZZ_CHECK("fast-inject", false, "fast path said INTID %u of vm %s vcpu %u is injected: no LR holds it",
+               intid, v->vm->cfg->name, (unsigned)v->id);
+}
+
+/* Is v running its guest on its CPU right now (where the fast path runs)? */
+static bool in_guest_now(const struct vcpu *v)
+{
+    const struct hw_cpu *hc = &hw.cpus[v->pcpu];
+    return (hc->loaded == v) && hc->in_guest && (v->state == VCPU_RUNNABLE);
+}
 
 static enum op gen_op(struct fuzz_in *in)
 {
@@ -930,6 +960,56 @@ static uint32_t do_op(struct fuzz_in *in)
         }
         fuzz_log(&oplog, "CPU %u guest: %s%s LR%u (now 0x%016llx)", c, acked ? "ack " : "",
                  eoied ? "eoi" : (acked ? "" : "nothing to do on"), n, (unsigned long long)hw.cpus[c].lr[n]);
+        return c;
+    }
+    case OP_FAST_SGI: {
+        /* A trapped ICC_SGI1R_EL1 write taken by the fast path: no
+         * vgic_sync before, no vgic_flush after; if it declines, the full
+         * path handles the same exit. */
+        struct vcpu *v = gen_vcpu(in);
+        uint64_t value = gen_sgi1r(in);
+        if (fin_pick(in, 2u) == 0u) { /* aimed at itself, as the fast path wants */
+            value = (value & ~0x00ffffff00ffffffULL) | ((uint64_t)(v->id / 16u) << 44)
+                    | (1ULL << (v->id % 16u));
+        }
+        if (in_guest_now(v)) {
+            hw.cpu = v->pcpu;
+            if (vgic_fast_self_sgi(v, value)) {
+                fuzz_log(&oplog, "vm %s vcpu %u: ICC_SGI1R_EL1 = 0x%llx (fast path)", v->vm->cfg->name,
+                         (unsigned)v->id, (unsigned long long)value);
+                check_fast_injected(v, (uint32_t)(value >> 24) & 0xfu, false);
+            } else {
+                fuzz_log(&oplog, "vm %s vcpu %u: ICC_SGI1R_EL1 = 0x%llx (fast path declined)",
+                         v->vm->cfg->name, (unsigned)v->id, (unsigned long long)value);
+                exit_guest(v->pcpu);
+                vgic_send_sgi(v, value);
+            }
+        }
+        return v->pcpu;
+    }
+    case OP_FAST_TIMER: {
+        /* The running VCPU's virtual timer fires and the fast path takes
+         * the physical interrupt (as fast_exit.c's timer_irq does). */
+        uint32_t c = fin_pick(in, CFG_NUM_PCPUS);
+        uint32_t vt = cfg_platform.timer_virt_irq;
+        struct vcpu *v = hw.cpus[c].loaded;
+        if ((v == NULL) || !in_guest_now(v) || hw.cpus[c].ppi_active[vt] || (hw.cpus[c].queue_len != 0u)) {
+            return c;
+        }
+        hw.cpu = c;
+        hw_irq_push(c, vt);
+        FUZZ_CHECK("fast-timer", arch_irq_ack() == vt, "CPU %u: acknowledged something else than the timer", c);
+        arch_irq_drop(vt);
+        if (vgic_fast_inject_inline(v, vt, true)) {
+            fuzz_log(&oplog, "CPU %u: virtual timer PPI %u fires for vm %s vcpu %u (fast path)", c, vt,
+                     v->vm->cfg->name, (unsigned)v->id);
+            check_fast_injected(v, vt, true);
+        } else {
+            fuzz_log(&oplog, "CPU %u: virtual timer PPI %u fires for vm %s vcpu %u (fast path declined)", c,
+                     vt, v->vm->cfg->name, (unsigned)v->id);
+            arch_vcpu_inject_hw(v, vt);
+            exit_guest(c);
+        }
         return c;
     }
     case OP_RUN: {

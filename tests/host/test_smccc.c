@@ -3,6 +3,7 @@
 #include "support.h"
 #include "host_cfg.h"
 #include "arch/aarch64.h"
+#include "hypercall.h"
 
 #define NOT_SUPPORTED ((uint64_t)(int64_t)-1)
 #define INVALID_PARAMS ((uint64_t)(int64_t)-2)
@@ -212,9 +213,32 @@ static void t_vendor_range_is_hypercall(void)
     e = call(B0, 0x8600ff01u, 0, 0, 0);
     CHECK_EQ(e->kind, EXIT_HYPERCALL);
     CHECK_EQ(e->arg[0], 0x8600ff01u);
-    e = call(B0, 0xffffffffc6000000ull, 0, 0, 0); /* only w0 is the function ID */
+    e = call(B0, 0xffffffffc6000001ull, 0, 0, 0); /* only w0 is the function ID */
     CHECK_EQ(e->kind, EXIT_HYPERCALL);
-    CHECK_EQ(e->arg[0], 0xc6000000u);
+    CHECK_EQ(e->arg[0], 0xc6000001u);
+}
+
+/* REQ-HC-01: the constant answers (smccc_constant, shared with the fast
+ * exit path) come back at once, in 32- and 64-bit forms alike. */
+static void t_constant_answers(void)
+{
+    struct vcpu_exit *e;
+    uint64_t ret = 0u;
+
+    e = call(B0, 0xc6000000u, 0, 0, 0);
+    CHECK_EQ(e->kind, EXIT_NONE);
+    CHECK_EQ(e->nret, 1u);
+    CHECK_EQ(e->ret[0], HV_VERSION_VALUE);
+    e = call(B0, 0xffffffff86000000ull, 0, 0, 0);
+    CHECK_EQ(e->kind, EXIT_NONE);
+    CHECK_EQ(e->ret[0], HV_VERSION_VALUE);
+    CHECK(smccc_constant(0x84000000u, &ret));
+    CHECK_EQ(ret, 0x10001u);
+    CHECK(smccc_constant(0x80000000u, &ret));
+    CHECK_EQ(ret, 0x10001u);
+    CHECK(!smccc_constant(0xc4000000u, &ret)); /* PSCI_VERSION has no 64-bit form */
+    CHECK(!smccc_constant(0x86000001u, &ret)); /* HV_YIELD does something */
+    CHECK(!smccc_constant(0x84000003u, &ret)); /* CPU_ON */
 }
 
 /* REQ-LIFE-01 */
@@ -232,6 +256,7 @@ static void t_cpu_on_code(void)
 static const struct test_case cases[] = {
     TEST(smccc_version),
     TEST(psci_version),
+    TEST(constant_answers),
     TEST(psci_features),
     TEST(cpu_suspend_is_halt),
     TEST(cpu_off),

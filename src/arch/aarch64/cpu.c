@@ -49,7 +49,9 @@ uint32_t arch_cpu_id(void)
 
 void arch_cpu_idle(void)
 {
-    __asm__ volatile("dsb sy\n\twfi" : : : "memory");
+    if (!gic_irq_stashed()) { /* acknowledged already: no wake-up would come */
+        __asm__ volatile("dsb sy\n\twfi" : : : "memory");
+    }
 }
 
 int64_t arch_cpu_start(uint32_t pcpu, uint64_t mpidr)

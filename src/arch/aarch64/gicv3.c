@@ -5,6 +5,7 @@
  * deactivates it, and SGIs to kick other physical CPUs. */
 #include "arch/sysreg.h"
 #include "arch/aarch64.h"
+#include "arch_cpu.h"
 #include "arch_irq.h"
 #include "cfg_sizes.h"
 #include "cfg_types.h"
@@ -146,10 +147,30 @@ uint32_t gic_num_lrs(void)
     return num_lrs;
 }
 
+/* Per CPU: INTID + 1 of an interrupt the fast path acknowledged, or 0. */
+static uint32_t stashed[CFG_NUM_PCPUS];
+
+void gic_irq_stash(uint32_t intid)
+{
+    stashed[arch_cpu_id()] = intid + 1u;
+}
+
+bool gic_irq_stashed(void)
+{
+    return stashed[arch_cpu_id()] != 0u;
+}
+
 uint32_t arch_irq_ack(void)
 {
-    uint32_t id = (uint32_t)(read_icc_iar1_el1() & 0xffffffu);
+    uint32_t cpu = arch_cpu_id();
+    uint32_t id;
 
+    if (stashed[cpu] != 0u) {
+        id = stashed[cpu] - 1u;
+        stashed[cpu] = 0u;
+        return id;
+    }
+    id = (uint32_t)(read_icc_iar1_el1() & 0xffffffu);
     __asm__ volatile("dsb sy" : : : "memory");
     return (id >= 1020u) ? IRQ_NONE : id;
 }

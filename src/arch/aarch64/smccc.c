@@ -4,6 +4,7 @@
  * reaches the firmware. Pure C over the saved registers, so the host tests
  * can drive it. */
 #include "arch/aarch64.h"
+#include "hypercall.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -139,12 +140,40 @@ static void psci_call(struct vcpu *v, uint32_t fid)
     }
 }
 
+bool smccc_constant(uint32_t fid, uint64_t *ret)
+{
+    bool known = true;
+
+    switch (fid) {
+    case SMCCC_VERSION:
+        *ret = 0x10001u; /* SMCCC 1.1 */
+        break;
+    case FID_FAST | (OEN_STANDARD << 24) | PSCI_VERSION:
+        *ret = 0x10001u; /* PSCI 1.1 */
+        break;
+    case FID_FAST | (OEN_VENDOR_HYP << 24) | HV_FN_VERSION:
+    case FID_FAST | FID_SMC64 | (OEN_VENDOR_HYP << 24) | HV_FN_VERSION:
+        *ret = HV_VERSION_VALUE;
+        break;
+    default:
+        known = false;
+        break;
+    }
+    return known;
+}
+
 void smccc_dispatch(struct vcpu *v)
 {
     struct vcpu_exit *e = &v->exit;
     uint32_t fid = (uint32_t)v->arch.regs.x[0];
+    uint64_t ret;
 
     e->kind = EXIT_NONE;
+    if (smccc_constant(fid, &ret)) {
+        e->ret[0] = ret;
+        e->nret = 1u;
+        return;
+    }
     if (((fid & FID_FAST) == 0u) || (FID_RESERVED(fid) != 0u)) {
         ret1(e, PSCI_NOT_SUPPORTED); /* yielding calls are not provided */
         return;

@@ -2,19 +2,10 @@
  * exit record. Runs on every exit: no logging. Anything the hypervisor
  * does not handle becomes a fault of that VM, never a hypervisor panic. */
 #include "arch/sysreg.h"
+#include "arch/esr.h"
 #include "arch/aarch64.h"
 #include "arch/vgic.h"
 #include "vcpu.h"
-
-#define ESR_EC_SHIFT 26
-#define ESR_IL       (1ULL << 25)
-#define ISS_WFX_WFE  1u
-#define ISS_DABT_ISV (1u << 24)
-#define ISS_DABT_SAS(i) (((i) >> 22) & 3u)
-#define ISS_DABT_SSE (1u << 21)
-#define ISS_DABT_SF  0x8000u /* bit 15: the target is a 64-bit register */
-#define ISS_DABT_SRT(i) (((i) >> 16) & 0x1fu)
-#define ISS_DABT_WNR (1u << 6)
 
 #define SPSR_M_MASK  0xfULL
 #define SPSR_M_EL1T  0x4ULL
@@ -23,7 +14,7 @@
 
 static uint64_t fault_ipa(void)
 {
-    return ((read_hpfar_el2() >> 4) << 12) | (read_far_el2() & 0xfffu);
+    return FAULT_IPA(read_hpfar_el2(), read_far_el2());
 }
 
 /* Deliver an Undefined Instruction exception to the guest's EL1, as real
@@ -47,15 +38,6 @@ static void inject_undef(struct vcpu *v)
     r->elr = read_vbar_el1() + offset;
     r->spsr = SPSR_EL1H_MASKED;
 }
-
-/* ISS of a trapped MSR/MRS: Op0 [21:20], Op2 [19:17], Op1 [16:14],
- * CRn [13:10], Rt [9:5], CRm [4:1], read [0]. */
-#define SYSREG_KEY(op0, op1, crn, crm, op2) \
-    (((op0) << 20) | ((op2) << 17) | ((op1) << 14) | ((crn) << 10) | ((crm) << 1))
-#define SYSREG_KEY_MASK 0x3ffc1eu
-#define ICC_SGI1R_KEY  SYSREG_KEY(3u, 0u, 12u, 11u, 5u)
-#define ICC_ASGI1R_KEY SYSREG_KEY(3u, 0u, 12u, 11u, 6u)
-#define ICC_SGI0R_KEY  SYSREG_KEY(3u, 0u, 12u, 11u, 7u)
 
 /* System registers the hypervisor traps: the SGI generation registers of
  * the GIC CPU interface (HCR_EL2.IMO makes them trap). Anything else

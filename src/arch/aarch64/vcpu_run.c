@@ -149,18 +149,7 @@ static void complete_exit(struct vcpu *v)
     if (e->kind == EXIT_CPU_UP) {
         v->arch.regs.x[0] = (uint64_t)psci_cpu_on_code(e->ret[0]);
     } else if ((e->kind == EXIT_MMIO) && (e->is_write == 0u) && (e->reg < 31u)) {
-        uint64_t val = e->value;
-        uint32_t bits = 8u * (uint32_t)e->width;
-        if (bits < 64u) {
-            val &= (1ULL << bits) - 1U;
-            if (((e->sign_extend & 1U) != 0U) && ((val >> (bits - 1U)) != 0U)) {
-                val |= ~((1ULL << bits) - 1U);
-                if ((e->sign_extend & 2U) == 0U) {
-                    val &= 0xffffffffULL; /* LDRSB/LDRSH Wt: the upper half is zero */
-                }
-            }
-        }
-        v->arch.regs.x[e->reg] = val;
+        v->arch.regs.x[e->reg] = mmio_load_value(e->value, e->width, e->sign_extend);
     } else {
         for (i = 0u; (i < e->nret) && (i < 4u); i++) {
             v->arch.regs.x[i] = e->ret[i];
@@ -177,7 +166,7 @@ void arch_vcpu_run(struct vcpu *v)
     complete_exit(v);
     for (;;) {
         vgic_flush(v);
-        kind = hv_guest_enter(&v->arch.regs);
+        kind = hv_guest_enter(&v->arch.regs, v);
         vgic_sync(v);
         trap_decode(v, kind);
         /* Exits handled here completely (PSCI and SMCCC queries, SGIs,

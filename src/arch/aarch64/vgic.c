@@ -10,6 +10,7 @@
 #include "arch/aarch64.h"
 #include "arch/sysreg.h"
 #include "arch/vgic.h"
+#include "arch/vgic_fast.h"
 #include "arch_cpu.h"
 #include "arch_irq.h"
 #include "arch_vcpu.h"
@@ -19,16 +20,8 @@
 #include "vm.h"
 #include "vpl011.h"
 
-#define LR_STATE_SHIFT 62
-#define LR_PENDING     (1ULL << 62)
-#define LR_ACTIVE      (1ULL << 63)
-#define LR_HW          (1ULL << 61)
-#define LR_GROUP1      (1ULL << 60)
-#define LR_EOI_MAINT   (1ULL << 41) /* software interrupts: maintenance IRQ on EOI */
-#define LR_PINTID_MASK (0x3ffULL << 32)
 #define ICH_HCR_EN     1ULL
 #define ICH_HCR_UIE    2ULL
-#define GICD_CTLR_GRP1 2u
 
 void vgic_lock(struct vm *vm)
 {
@@ -216,14 +209,7 @@ static uint32_t best_pending(struct vcpu *v)
 
 static bool any_pending_bits(const struct vcpu *v)
 {
-    uint32_t w;
-
-    for (w = 0u; w < (VGIC_NR_IRQS / 64u); w++) {
-        if (v->arch.vgic.pend[w] != 0u) {
-            return true;
-        }
-    }
-    return false;
+    return vgic_any_pending_bits(v);
 }
 
 static void set_hcr(struct vcpu *v, uint64_t hcr)
@@ -431,6 +417,16 @@ void arch_vcpu_inject_hw(struct vcpu *v, uint32_t intid)
     vgic_unlock(v->vm);
 }
 
+bool vgic_fast_inject_locked(struct vcpu *v, uint32_t intid, bool linked)
+{
+    bool ok;
+
+    vgic_lock(v->vm);
+    ok = vgic_fast_inject_nolock(v, intid, linked);
+    vgic_unlock(v->vm);
+    return ok;
+}
+
 void vgic_send_sgi(struct vcpu *v, uint64_t value)
 {
     struct vm *vm = v->vm;
@@ -498,9 +494,8 @@ void arch_vm_devices_init(struct vm *vm)
 {
     uint32_t i;
 
-    vm_add_vdev(vm, cfg_platform.gicd_base, cfg_platform.gicd_size, &vgic_dist_ops, vm);
-    vm_add_vdev(vm, cfg_platform.gicr_base, cfg_platform.gicr_stride * vm->cfg->num_vcpus,
-                &vgic_redist_ops, vm);
+    vm_bind_vdev(vm, CFG_VDEV_GICD, &vgic_dist_ops, vm);
+    vm_bind_vdev(vm, CFG_VDEV_GICR, &vgic_redist_ops, vm);
     for (i = 0u; i < vm->cfg->num_irqs; i++) {
         uint32_t id = vm->cfg->irqs[i];
         if ((id >= VGIC_NR_PRIV) && (id < VGIC_NR_IRQS)) {

@@ -6,6 +6,7 @@
  * a table reads as zero, ignores writes and is logged once. */
 #include "arch/aarch64.h"
 #include "arch/vgic.h"
+#include "arch/vgic_fast.h"
 #include "cfg_types.h"
 #include "log.h"
 #include "vcpu.h"
@@ -14,9 +15,6 @@
 
 #define GICD_CTLR_ARE  (1u << 4)
 #define GICD_CTLR_DS   (1u << 6)
-#define GICD_CTLR_GRP1 (1u << 1)
-#define PIDR2_GICV3    0x3bu
-#define IIDR_ARM       0x0000043bu
 #define SGI_FRAME      0x10000u
 #define IROUTER_IRM    (1ULL << 31)
 
@@ -246,9 +244,14 @@ static bool dist_access(struct vcpu *v, uint64_t off64, uint32_t width, uint64_t
     struct access a = { v->vm, v, false, { false } };
     uint32_t offset = (uint32_t)off64;
     struct vgic_dist_state *d = &v->vm->arch.vgic;
+    uint64_t cval;
 
     if (!width_ok(offset, width)) {
         return false;
+    }
+    if (vgic_dist_const(offset, &cval)) {
+        *value = write ? *value : cval;
+        return true;
     }
     vgic_lock(a.vm);
     if (offset == 0x0000u) { /* GICD_CTLR */
@@ -264,14 +267,6 @@ static bool dist_access(struct vcpu *v, uint64_t off64, uint32_t width, uint64_t
         } else {
             *value = d->ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
         }
-    } else if (offset == 0x0004u) { /* GICD_TYPER: IDbits 10, ITLinesNumber */
-        *value = write ? *value : ((9u << 19) | ((VGIC_NR_IRQS / 32u) - 1u));
-    } else if ((offset == 0x000cu) || (offset == 0x0010u)) { /* GICD_TYPER2, GICD_STATUSR */
-        *value = write ? *value : 0u;
-    } else if (offset == 0x0008u) { /* GICD_IIDR */
-        *value = write ? *value : IIDR_ARM;
-    } else if (offset == 0xffe8u) { /* GICD_PIDR2 */
-        *value = write ? *value : PIDR2_GICV3;
     } else if ((offset >= 0x6100u) && (offset < (0x6000u + (8u * VGIC_NR_IRQS)))) {
         uint32_t intid = (offset - 0x6000u) / 8u;
         struct vgic_irq *irq = access_irq(&a, intid);

@@ -19,6 +19,17 @@ struct cfg_mem_region {
     uint32_t flags; /* CFG_MEM_* */
 };
 
+/* An MMIO window the hypervisor emulates for a VM (struct cfg_vdev.kind). */
+#define CFG_VDEV_GICD 0u /* vGIC distributor */
+#define CFG_VDEV_GICR 1u /* vGIC redistributors, one frame per VCPU */
+#define CFG_VDEV_UART 2u /* emulated PL011 */
+
+struct cfg_vdev {
+    uint64_t base;  /* guest-physical */
+    uint64_t size;
+    uint32_t kind;  /* CFG_VDEV_* */
+};
+
 /* A blob copied into guest RAM every time the VM (re)starts. */
 struct cfg_image {
     const uint8_t *data; /* inside the hypervisor image (.incbin) */
@@ -61,6 +72,15 @@ struct cfg_vm {
     uint32_t s2_pool_pages;/* pages in that slice: exactly what its map needs */
     uint32_t on_fault;     /* CFG_FAULT_* */
     uint32_t restart_limit;
+    uint32_t num_vdevs;    /* emulated MMIO windows */
+    const struct cfg_vdev *vdevs;
+    /* Which windows lie in each page of 2^vdev_map_shift bytes from
+     * vdev_map_base: a bit mask per page, so that the window of a fault
+     * address is found without a search (vdev.c). */
+    const uint8_t *vdev_map;
+    uint64_t vdev_map_base;
+    uint32_t vdev_map_pages;
+    uint32_t vdev_map_shift;
 };
 
 struct cfg_platform {

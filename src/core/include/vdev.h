@@ -16,14 +16,17 @@ struct vdev_ops {
     bool (*write)(struct vcpu *v, void *dev, uint64_t offset, uint32_t width, uint64_t value);
 };
 
+/* The windows come from the generator (cfg_vm.vdevs, in that order); the
+ * device code binds its handlers to them by kind at boot. */
 struct vdev {
     uint64_t base;  /* guest-physical */
     uint64_t size;
-    const struct vdev_ops *ops;
+    uint32_t kind;  /* CFG_VDEV_* */
+    const struct vdev_ops *ops; /* NULL until bound: accesses fault */
     void *dev;      /* the device's state, statically allocated */
 };
 
-#define VDEV_MAX_PER_VM 4u
+#define VDEV_MAX_PER_VM 3u /* distributor, redistributors, UART */
 
 /* Dispatch the EXIT_MMIO in v->exit. Returns false if no window holds the
  * address or the device rejected the access. */

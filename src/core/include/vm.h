@@ -31,8 +31,7 @@ struct vm {
     uint16_t index;
     struct arch_vm arch;      /* stage-2 root, VMID */
     struct console_line console;
-    uint32_t num_vdevs;
-    struct vdev vdevs[VDEV_MAX_PER_VM]; /* emulated MMIO windows */
+    struct vdev vdevs[VDEV_MAX_PER_VM]; /* emulated MMIO windows, as cfg->vdevs */
     struct vpl011 uart;       /* when cfg->console is CFG_CONSOLE_EMULATED */
 };
 
@@ -54,7 +53,29 @@ void vm_request_stop(struct vm *vm, bool restart);
 void vm_fault(struct vcpu *v);
 
 /* Register an emulated MMIO window (boot only). */
-void vm_add_vdev(struct vm *vm, uint64_t base, uint64_t size, const struct vdev_ops *ops, void *dev);
+/* Bind the handlers of the VM's emulated window of kind CFG_VDEV_*. */
+void vm_bind_vdev(struct vm *vm, uint32_t kind, const struct vdev_ops *ops, void *dev);
+
+/* The emulated window holding guest-physical `addr`, or NULL. The
+ * generator's page map names the windows in its page (almost always one),
+ * so the cost does not grow with the number of devices. Inline: the fast
+ * exit path uses it too. */
+static inline const struct vdev *vm_vdev_at(const struct vm *vm, uint64_t addr)
+{
+    const struct cfg_vm *c = vm->cfg;
+    /* Below the map's base the difference wraps: beyond its end too. */
+    uint64_t page = (addr - c->vdev_map_base) >> c->vdev_map_shift;
+    uint32_t in_page = (page < c->vdev_map_pages) ? c->vdev_map[page] : 0u;
+
+    while (in_page != 0u) {
+        const struct vdev *d = &vm->vdevs[__builtin_ctz(in_page)];
+        if ((addr - d->base) < d->size) {
+            return (d->ops != NULL) ? d : NULL;
+        }
+        in_page &= in_page - 1u;
+    }
+    return NULL;
+}
 
 /* Scheduler hook: `v` belongs to a stopping VM; retire it (last out finishes). */
 void vm_retire_vcpu(struct vcpu *v);

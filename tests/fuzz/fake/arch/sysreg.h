@@ -30,7 +30,7 @@
     X(contextidr_el1) X(tpidr_el0) X(tpidrro_el0) X(tpidr_el1) X(sp_el0) X(sp_el1)            \
     X(elr_el1) X(spsr_el1) X(esr_el1) X(far_el1) X(afsr0_el1) X(afsr1_el1) X(par_el1)         \
     X(cpacr_el1) X(csselr_el1) X(cntkctl_el1) X(cntv_ctl_el0) X(cntv_cval_el0) X(mdscr_el1)   \
-    X(icc_iar1_el1) X(icc_eoir1_el1) X(icc_dir_el1) X(icc_pmr_el1) X(icc_bpr1_el1)            \
+    X(icc_iar1_el1) X(icc_eoir1_el1) X(icc_hppir1_el1) X(icc_dir_el1) X(icc_pmr_el1) X(icc_bpr1_el1)            \
     X(icc_ctlr_el1) X(icc_sre_el1) X(icc_igrpen1_el1) X(icc_sgi1r_el1) X(icc_sre_el2)         \
     X(ich_hcr_el2) X(ich_vtr_el2) X(ich_vmcr_el2) X(ich_elrsr_el2) X(ich_eisr_el2)            \
     X(ich_ap0r0_el2)                                                                          \

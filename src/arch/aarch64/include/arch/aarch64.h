@@ -22,7 +22,10 @@ struct vcpu;
 #define EXC_AARCH32 4u
 
 void secondary_entry(void);
-uint64_t hv_guest_enter(struct guest_regs *regs);
+uint64_t hv_guest_enter(struct guest_regs *regs, struct vcpu *v);
+/* Called by the vectors with the guest's x0-x18 and x30 saved: 0 if the
+ * exit was answered and the guest resumes, else kind + 1 (fast_exit.c). */
+uint64_t fast_exit(uint64_t kind, struct vcpu *v);
 void fp_save(struct fp_state *fp);
 void fp_restore(const struct fp_state *fp);
 
@@ -41,6 +44,31 @@ uint32_t gic_num_lrs(void);
 void trap_decode(struct vcpu *v, uint64_t kind);
 /* SMCCC call in x0..x3 of the guest (HVC or SMC): PSCI or hypercall. */
 void smccc_dispatch(struct vcpu *v);
+/* Calls whose answer depends on nothing but the function ID (the
+ * versions): true and the answer in *ret. Both paths answer them here. */
+bool smccc_constant(uint32_t fid, uint64_t *ret);
+/* Register value of an emulated MMIO load: width bytes, sign-extended as
+ * the syndrome's SSE (bit 0) and SF (bit 1) ask. */
+static inline uint64_t mmio_load_value(uint64_t value, uint32_t width, uint32_t sign_extend)
+{
+    uint64_t val = value;
+    uint32_t bits = 8u * width;
+
+    if (bits < 64u) {
+        val &= (1ULL << bits) - 1U;
+        if (((sign_extend & 1U) != 0U) && ((val >> (bits - 1U)) != 0U)) {
+            val |= ~((1ULL << bits) - 1U);
+            if ((sign_extend & 2U) == 0U) {
+                val &= 0xffffffffULL; /* LDRSB/LDRSH Wt: the upper half is zero */
+            }
+        }
+    }
+    return val;
+}
+/* A physical interrupt acknowledged by the fast path but not its business:
+ * arch_irq_ack() returns it next, and arch_cpu_idle() does not sleep. */
+void gic_irq_stash(uint32_t intid);
+bool gic_irq_stashed(void);
 /* PSCI return code for a core enum vcpu_on_result. */
 int64_t psci_cpu_on_code(uint64_t on_result);
 

@@ -91,6 +91,7 @@ SYSREG_RW(mdscr_el1)
 /* GICv3 CPU interface and its virtualization control */
 SYSREG_ENC_RW(icc_iar1_el1, "s3_0_c12_c12_0")
 SYSREG_ENC_RW(icc_eoir1_el1, "s3_0_c12_c12_1")
+SYSREG_ENC_RW(icc_hppir1_el1, "s3_0_c12_c12_2")
 SYSREG_ENC_RW(icc_dir_el1, "s3_0_c12_c11_1")
 SYSREG_ENC_RW(icc_pmr_el1, "s3_0_c4_c6_0")
 SYSREG_ENC_RW(icc_bpr1_el1, "s3_0_c12_c12_3")

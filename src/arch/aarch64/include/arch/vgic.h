@@ -44,6 +44,10 @@ bool vgic_has_pending(const struct vcpu *v);
 /* Trapped ICC_SGI1R_EL1 / ICC_SGI0R_EL1 write from `v`. */
 void vgic_send_sgi(struct vcpu *v, uint64_t value);
 
+/* The fast path's shortcut (arch/vgic_fast.h) under the vGIC lock, for
+ * VMs with several VCPUs. */
+bool vgic_fast_inject_locked(struct vcpu *v, uint32_t intid, bool linked);
+
 /* List register access (vgic_lr.c). */
 uint64_t lr_read(uint32_t n);
 void lr_write(uint32_t n, uint64_t value);

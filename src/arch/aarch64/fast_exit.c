@@ -1,0 +1,191 @@
+/* The short way back into the guest. vectors.S calls fast_exit() with only
+ * the guest's x0-x18 and x30 saved; it answers the exits whose whole effect
+ * is a register value or a list register of the running VCPU:
+ *   - SMCCC calls with constant answers (PSCI_VERSION, SMCCC_VERSION,
+ *     HV_VERSION), by HVC or trapped SMC;
+ *   - a self-targeted SGI (ICC_SGI1R_EL1), and the virtual timer's physical
+ *     interrupt, injected straight into a free list register;
+ *   - loads of constant emulated registers (vdev_read_fast);
+ *   - WFI with an interrupt already pending, or with the VCPU's own timer
+ *     due soon on a CPU it has to itself: the wait happens here.
+ * Everything else, and every case where a condition does not hold, returns
+ * the kind unchanged for the full path (trap_decode, the core's exit
+ * handling), which sees the exit exactly as if this file did not exist:
+ * nothing here changes state before it is sure to answer. No locks but the
+ * vGIC's, no logging, no loops over VCPUs or devices. */
+#include "arch/sysreg.h"
+#include "arch/esr.h"
+#include "arch/aarch64.h"
+#include "arch/vgic.h"
+#include "arch/vgic_fast.h"
+#include "arch_cpu.h"
+#include "arch_timer.h"
+#include "arch_vcpu.h"
+#include "vcpu.h"
+#include "vdev.h"
+#include "vm.h"
+
+#define FAST_DONE 0u
+#define CNTV_CTL_ENABLE 1ULL
+#define CNTV_CTL_IMASK  2ULL
+/* The longest wait done here: as long as the idle loop ever sleeps before
+ * it re-checks (sched.c), so that nothing the idle loop does waits longer. */
+#define FAST_WFI_MAX_MS 1u
+
+/* Each handler returns what fast_exit() returns: FAST_DONE, or the kind
+ * + 1 for the full path. They are separate functions on purpose: the
+ * dispatcher tail-calls them and each pays only for its own registers. */
+#define FAST_HANDLER static __attribute__((noinline)) uint64_t
+#define FULL_SYNC (EXC_SYNC + 1u)
+#define FULL_IRQ  (EXC_IRQ + 1u)
+
+/* Guest registers this path may read or write: the saved ones (and xzr). */
+static bool reg_saved(uint32_t rt)
+{
+    return (rt <= 18u) || (rt >= 30u);
+}
+
+static void step_over(void)
+{
+    write_elr_el2(read_elr_el2() + 4u);
+}
+
+/* HVC #0 (`step` false) or a trapped SMC (true: returns to the SMC). */
+FAST_HANDLER fast_smccc(struct vcpu *v, bool step)
+{
+    uint64_t ret;
+
+    if (!smccc_constant((uint32_t)v->arch.regs.x[0], &ret)) {
+        return FULL_SYNC;
+    }
+    v->arch.regs.x[0] = ret;
+    if (step) {
+        step_over();
+    }
+    return FAST_DONE;
+}
+
+FAST_HANDLER fast_sysreg(struct vcpu *v, uint32_t iss)
+{
+    uint32_t rt = (iss >> 5) & 0x1fu;
+
+    if (((iss & SYSREG_KEY_MASK) != ICC_SGI1R_KEY) || ((iss & 1u) != 0u) || !reg_saved(rt)) {
+        return FULL_SYNC;
+    }
+    if (!vgic_fast_self_sgi(v, (rt == 31u) ? 0u : v->arch.regs.x[rt])) {
+        return FULL_SYNC;
+    }
+    step_over();
+    return FAST_DONE;
+}
+
+FAST_HANDLER fast_mmio_load(struct vcpu *v, uint32_t iss)
+{
+    uint32_t rt = ISS_DABT_SRT(iss);
+    uint32_t width = 1u << ISS_DABT_SAS(iss);
+    uint64_t val;
+
+    if (((iss & (ISS_DABT_ISV | ISS_DABT_WNR)) != ISS_DABT_ISV) || !reg_saved(rt)) {
+        return FULL_SYNC;
+    }
+    {
+        uint64_t ipa = FAULT_IPA(read_hpfar_el2(), read_far_el2());
+        const struct vdev *d = vm_vdev_at(v->vm, ipa);
+        /* The constant 32-bit distributor registers, at multiples of 4. */
+        if ((d == NULL) || (d->kind != CFG_VDEV_GICD) || (width != 4u)
+            || !vgic_dist_const((uint32_t)(ipa - d->base), &val)) {
+            return FULL_SYNC;
+        }
+    }
+    if (rt != 31u) {
+        v->arch.regs.x[rt] = mmio_load_value(val, width,
+                                             (((iss & ISS_DABT_SSE) != 0u) ? 1u : 0u)
+                                                 | (((iss & ISS_DABT_SF) != 0u) ? 2u : 0u));
+    }
+    step_over();
+    return FAST_DONE;
+}
+
+/* The physical interrupt just signalled: the running VCPU's virtual timer
+ * goes straight into a list register; anything else is acknowledged for
+ * the full path (gic_irq_stash). */
+static inline __attribute__((always_inline)) bool timer_irq(struct vcpu *v)
+{
+    uint32_t id = (uint32_t)(read_icc_iar1_el1() & 0xffffffu);
+
+    if (id != CFG_TIMER_VIRT_IRQ) {
+        if (id < 1020u) { /* (else gone already: the full path finds nothing either) */
+            gic_irq_stash(id);
+        }
+        return false;
+    }
+    write_icc_eoir1_el1(id); /* priority drop; the guest's EOI deactivates */
+    if (vgic_fast_inject_inline(v, id, true)) {
+        return true;
+    }
+    /* Not the simple case: the full path's injection, then its exit. */
+    arch_vcpu_inject_hw(v, id);
+    return false;
+}
+
+FAST_HANDLER fast_irq(struct vcpu *v)
+{
+    return timer_irq(v) ? FAST_DONE : FULL_IRQ;
+}
+
+FAST_HANDLER fast_wfi(struct vcpu *v)
+{
+    uint64_t ctl = read_cntv_ctl_el0();
+
+    if (arch_vcpu_irq_pending(v)) {
+        step_over(); /* the WFI completes at once, as on hardware */
+        return FAST_DONE;
+    }
+    /* Wait here only if nothing else may want this CPU and the VCPU's own
+     * timer ends the wait soon: otherwise the scheduler must see the halt. */
+    if ((cfg_pcpus[arch_cpu_id()].count != 1u)
+        || ((ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK)) != CNTV_CTL_ENABLE)
+        || ((read_cntv_cval_el0() - arch_timer_now()) > ((read_cntfrq_el0() / 1000u) * FAST_WFI_MAX_MS))) {
+        return FULL_SYNC;
+    }
+    __asm__ volatile("dsb sy\n\twfi" : : : "memory");
+    if (((read_icc_hppir1_el1() & 0xffffffu) != CFG_TIMER_VIRT_IRQ) || !timer_irq(v)) {
+        return FULL_SYNC; /* woken by something else: the full path halts and handles it */
+    }
+    step_over();
+    return FAST_DONE;
+}
+
+uint64_t fast_exit(uint64_t kind, struct vcpu *v)
+{
+    uint64_t esr;
+    uint32_t iss;
+    uint64_t ret;
+
+    if (kind == EXC_IRQ) {
+        return fast_irq(v);
+    }
+    esr = read_esr_el2();
+    iss = ESR_ISS(esr);
+    switch (ESR_EC(esr)) {
+    case EC_HVC64:
+        ret = ((iss & 0xffffu) == 0u) ? fast_smccc(v, false) : FULL_SYNC;
+        break;
+    case EC_SMC64:
+        ret = fast_smccc(v, true);
+        break;
+    case EC_SYSREG:
+        ret = fast_sysreg(v, iss);
+        break;
+    case EC_DABT_LOW:
+        ret = fast_mmio_load(v, iss);
+        break;
+    case EC_WFX:
+        ret = ((iss & ISS_WFX_WFE) == 0u) ? fast_wfi(v) : FULL_SYNC;
+        break;
+    default:
+        ret = FULL_SYNC;
+        break;
+    }
+    return ret;
+}
