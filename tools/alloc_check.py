@@ -3,7 +3,7 @@
 (link map and ELF symbol table) and reports its static memory.
 
   alloc_check.py --elf B/hypervisor.elf --map B/hypervisor.map --obj B/obj \
-                 --libfdt .deps/libfdt.a --gen B/gen [--out alloc.txt]
+                 --libfdt .deps/libfdt.a --gen B/gen --out alloc.txt
 
 Fails (exit 1) if:
 - a symbol of an allocator (malloc, calloc, realloc, free, sbrk, brk, ...)
@@ -27,6 +27,9 @@ import os
 import re
 import subprocess
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in tools/
+from check_report import finish  # noqa: E402
 
 NM = "aarch64-linux-gnu-nm"
 READELF = "aarch64-linux-gnu-readelf"
@@ -105,7 +108,7 @@ def main():
     ap.add_argument("--libfdt", required=True)
     ap.add_argument("--gen", required=True, help="the generated config directory (B/gen)")
     ap.add_argument("--lds", help="the linker script (B/hv.ld): its symbols are allowed")
-    ap.add_argument("--out")
+    ap.add_argument("--out", required=True)
     a = ap.parse_args()
     errors, out = [], []
 
@@ -243,22 +246,15 @@ def main():
                   reverse=True)[:12]
     for sz, n, t in objs:
         out.append(f"  {sz:>8} B  {n} ({t})")
-    out.append("")
     if errors:
-        out.append("FAILED:")
+        out += ["", "FAILED:"]
         out += [f"  {e}" for e in errors]
     summary = (f"alloc: {'PASS' if not errors else 'FAIL'}: no allocator, no libc beyond lib.c; "
                f"struct vm {s_vm} B, struct vcpu {s_vcpu} B; hypervisor {(text + rodata + data + bss) // 1024} KiB "
                f"(stacks {stacks // 1024} KiB, stage-2 pool {pool // 1024} KiB)")
     if errors:
         summary = f"alloc: FAIL: {len(errors)} problem(s)"
-    out.append(summary)
-    with open(a.out, "w") if a.out else sys.stdout as f:
-        f.write("\n".join(out) + "\n")
-    for e in errors:
-        print(f"alloc_check: {e}")
-    print(summary)
-    return 1 if errors else 0
+    return finish("alloc_check", out, summary, errors, a.out)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,9 @@ import json
 import re
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in tools/
+from check_report import finish  # noqa: E402
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -89,15 +92,7 @@ def main():
     summary = (f"coverage: {'PASS' if not errors else 'FAIL'}: src/core lines {core_l[2]:.1f}% "
                f"(min {core_l[3]}), branches {core_b[2]:.1f}% (min {core_b[3]}); "
                f"emulators lines {dev_l[2]:.1f}% (min {dev_l[3]})")
-    out += ["", summary]
-    text = "\n".join(out) + "\n"
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(text)
-    for e in errors:
-        print(f"coverage_check: {e}")
-    print(summary)
-    return 1 if errors else 0
+    return finish("coverage_check", out, summary, errors, a.out)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ import os
 import re
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in tools/
+from check_report import finish  # noqa: E402
+
 HEAD = re.compile(r"^### (\S+) \(([^)]*)\)\s*(.*)$")
 WHERE = re.compile(r"^- `([^`]+)`(?: where the line matches `([^`]+)`)?\s*$")
 FINDING = re.compile(r"^(.+?):(\d+):(\d+):([^:]+):([^:]+):(.*)$")
@@ -187,20 +190,11 @@ def main():
                f"{len(undocumented)} undocumented")
     if errors:
         summary += f", {len(errors)} deviation-file error(s)"
-    out.append("")
-    out.append(summary)
-    text = "\n".join(out) + "\n"
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(text)
-    for e in errors:
-        print(f"misra_check: {e}")
-    for fd, t in undocumented[:40]:
-        print(f"misra_check: undocumented {fd['rule']} at {fd['file']}:{fd['line']}: {t.strip()}")
+    problems = errors + [f"undocumented {fd['rule']} at {fd['file']}:{fd['line']}: {t.strip()}"
+                         for fd, t in undocumented[:40]]
     if len(undocumented) > 40:
-        print(f"misra_check: ... {len(undocumented) - 40} more (see the report)")
-    print(summary)
-    return 0 if ok else 1
+        problems.append(f"... {len(undocumented) - 40} more (see the report)")
+    return finish("misra_check", out, summary, problems, a.out)
 
 
 if __name__ == "__main__":

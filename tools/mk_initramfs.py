@@ -2,7 +2,9 @@
 """Builds the Linux guests' initramfs (cpio newc, gzip) from Debian's static
 busybox and the project's /init, deterministically: fixed owners, modes and
 time stamps, so the same inputs give the same bytes. Device nodes are
-written into the archive directly, so no root privileges are needed."""
+written into the archive directly, so no root privileges are needed.
+tests/bench/mk_initramfs.py builds the bench's initramfs with the same
+newc_archive() and gzip_bytes()."""
 import argparse
 import gzip
 import io
@@ -22,26 +24,45 @@ def cpio_entry(out, name, mode, data=b"", rdev=(0, 0), ino=1):
     out.write(b"\0" * ((4 - len(data) % 4) % 4))
 
 
-def build(busybox, init):
+def newc_archive(dirs, members):
+    """An uncompressed newc archive: the directories `dirs`, dev/console and
+    dev/null, then `members` in order, each ("file", name, host path: copied,
+    mode 0755) or ("symlink", name, target), then the trailer. Inodes are
+    numbered from 1 in that order."""
     buf = io.BytesIO()
     ino = 1
-    for d in ("bin", "dev", "proc", "sys", "tmp", "sbin", "usr", "usr/bin", "usr/sbin", "root"):
+    for d in dirs:
         cpio_entry(buf, d, stat.S_IFDIR | 0o755, ino=ino)
         ino += 1
     cpio_entry(buf, "dev/console", stat.S_IFCHR | 0o600, rdev=(5, 1), ino=ino)
     ino += 1
     cpio_entry(buf, "dev/null", stat.S_IFCHR | 0o666, rdev=(1, 3), ino=ino)
     ino += 1
-    with open(busybox, "rb") as f:
-        cpio_entry(buf, "bin/busybox", stat.S_IFREG | 0o755, f.read(), ino=ino)
-    ino += 1
-    cpio_entry(buf, "bin/sh", stat.S_IFLNK | 0o777, b"busybox", ino=ino)
-    ino += 1
-    with open(init, "rb") as f:
-        cpio_entry(buf, "init", stat.S_IFREG | 0o755, f.read(), ino=ino)
-    ino += 1
+    for kind, name, what in members:
+        if kind == "file":
+            with open(what, "rb") as f:
+                cpio_entry(buf, name, stat.S_IFREG | 0o755, f.read(), ino=ino)
+        elif kind == "symlink":
+            cpio_entry(buf, name, stat.S_IFLNK | 0o777, what.encode(), ino=ino)
+        else:
+            raise ValueError(f"{name}: unknown member kind {kind}")
+        ino += 1
     cpio_entry(buf, "TRAILER!!!", 0, ino=0)
     return buf.getvalue()
+
+
+def gzip_bytes(data):
+    """`data` gzipped deterministically (no time stamp, no file name)."""
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="") as gz:
+        gz.write(data)
+    return out.getvalue()
+
+
+def build(busybox, init):
+    return newc_archive(("bin", "dev", "proc", "sys", "tmp", "sbin", "usr", "usr/bin", "usr/sbin", "root"),
+                        (("file", "bin/busybox", busybox), ("symlink", "bin/sh", "busybox"),
+                         ("file", "init", init)))
 
 
 def main():
@@ -53,11 +74,10 @@ def main():
     for p in (a.busybox, a.init):
         if not os.path.isfile(p):
             sys.exit(f"mk_initramfs: {p}: not found (run 'make deps')")
-    data = build(a.busybox, a.init)
+    data = gzip_bytes(build(a.busybox, a.init))
     tmp = a.out + ".tmp"
     with open(tmp, "wb") as f:
-        with gzip.GzipFile(fileobj=f, mode="wb", mtime=0, filename="") as gz:
-            gz.write(data)
+        f.write(data)
     os.replace(tmp, a.out)
 
 

@@ -18,6 +18,9 @@ import os
 import re
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in tools/
+from check_report import finish  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REQ = re.compile(r"\bREQ-[A-Z0-9]+-\d+\b")
 ROW = re.compile(r"^\|\s*(REQ-[A-Z0-9]+-\d+)\s*\|\s*(.*?)\s*\|\s*(.*?)\s*\|\s*$")
@@ -64,51 +67,65 @@ def py_comment(line):
     return line.strip().startswith("#")
 
 
-def scan_host(path, tests, errors):
+def read_lines(path):
     with open(path) as f:
-        lines = f.read().splitlines()
-    stem = os.path.splitext(os.path.basename(path))[0]
-    listed = set(re.findall(r"\bTEST\((\w+)\)", "\n".join(lines)))
+        return f.read().splitlines()
+
+
+def tagged(path, lines, found, is_comment, errors):
+    """For each (line index, what) in `found`, yields (what, its REQ IDs from
+    the comment lines directly above, "path:line"); once `found` is used up,
+    reports every REQ ID of the file that is attached to none of them."""
     used_all = set()
-    for i, line in enumerate(lines):
-        m = re.match(r"^static void t_(\w+)\(void\)", line)
-        if not m:
-            continue
-        ids, used = tags_above(lines, i, c_comment)
+    for i, what in found:
+        ids, used = tags_above(lines, i, is_comment)
         used_all |= used
-        if m.group(1) in listed:
-            tests.append((f"host/{stem}/{m.group(1)}", ids, f"{path}:{i + 1}"))
-        elif ids:
-            errors.append(f"{path}:{i + 1}: t_{m.group(1)} is tagged but not in the TEST() list")
+        yield what, ids, f"{path}:{i + 1}"
     stray(path, lines, used_all, errors)
 
 
-def scan_gen(path, tests, errors):
-    with open(path) as f:
-        lines = f.read().splitlines()
-    used_all = set()
+def matches(lines, pattern):
+    """(index, match) of each line that `pattern` matches at its start."""
     for i, line in enumerate(lines):
-        m = re.match(r"^def (\w+)\((.*)\):", line)
-        if not m:
-            continue
-        name, params = m.groups()
+        m = re.match(pattern, line)
+        if m:
+            yield i, m
+
+
+def scan_host(path, tests, errors):
+    lines = read_lines(path)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    listed = set(re.findall(r"\bTEST\((\w+)\)", "\n".join(lines)))
+    cases = ((i, m.group(1)) for i, m in matches(lines, r"^static void t_(\w+)\(void\)"))
+    for case, ids, where in tagged(path, lines, cases, c_comment, errors):
+        if case in listed:
+            tests.append((f"host/{stem}/{case}", ids, where))
+        elif ids:
+            errors.append(f"{where}: t_{case} is tagged but not in the TEST() list")
+
+
+def gen_tests(lines):
+    """(index, names) of each test definition of test_gen.py: a @test
+    function, or a factory that renames and registers the tests it makes."""
+    for i, m in matches(lines, r"^def (\w+)\((.*)\):"):
+        name = m.group(1)
         decorated = i > 0 and lines[i - 1].strip() == "@test"
-        # A factory: a function that renames and registers the tests it makes.
         body = []
         for l in lines[i + 1:]:
             if l and not l.startswith((" ", "\t")):
                 break
             body.append(l)
         made = re.findall(r"\.__name__ = f\"([^\"]+)\"", "\n".join(body))
-        if not decorated and not made:
-            continue
-        ids, used = tags_above(lines, i, py_comment)
-        used_all |= used
-        if decorated:
-            tests.append((f"gen/{name}", ids, f"{path}:{i + 1}"))
-        for pat in made:
-            tests.append(("gen/" + re.sub(r"\{[^}]*\}", "*", pat), ids, f"{path}:{i + 1}"))
-    stray(path, lines, used_all, errors)
+        names = [f"gen/{name}"] if decorated else []
+        names += ["gen/" + re.sub(r"\{[^}]*\}", "*", pat) for pat in made]
+        if names:
+            yield i, names
+
+
+def scan_gen(path, tests, errors):
+    lines = read_lines(path)
+    for names, ids, where in tagged(path, lines, gen_tests(lines), py_comment, errors):
+        tests += [(name, ids, where) for name in names]
 
 
 # An entry of a CASES list: a class (Case, Script, InputCase, Hostile, ...) or
@@ -116,10 +133,8 @@ def scan_gen(path, tests, errors):
 CASE = re.compile(r"^\s*(?:[A-Z]\w*|\w+_case)\(\s*\"([^\"]+)\"")
 
 
-def scan_qemu(path, tests, errors):
-    with open(path) as f:
-        lines = f.read().splitlines()
-    used_all = set()
+def qemu_cases(lines):
+    """(index, name) of each entry of the file's CASES = [...] lists."""
     in_cases = False
     for i, line in enumerate(lines):
         if re.match(r"^CASES\s*=\s*\[", line):
@@ -127,15 +142,15 @@ def scan_qemu(path, tests, errors):
             continue
         if in_cases and line.startswith("]"):
             in_cases = False
-        if not in_cases:
-            continue
-        m = CASE.match(line)
-        if not m:
-            continue
-        ids, used = tags_above(lines, i, py_comment)
-        used_all |= used
-        tests.append((f"qemu/{m.group(1)}", ids, f"{path}:{i + 1}"))
-    stray(path, lines, used_all, errors)
+        m = CASE.match(line) if in_cases else None
+        if m:
+            yield i, m.group(1)
+
+
+def scan_qemu(path, tests, errors):
+    lines = read_lines(path)
+    for case, ids, where in tagged(path, lines, qemu_cases(lines), py_comment, errors):
+        tests.append((f"qemu/{case}", ids, where))
 
 
 def scan_fuzz(path, tests, errors):
@@ -147,17 +162,10 @@ def scan_fuzz(path, tests, errors):
 
 
 def scan_cert(path, tests, errors):
-    with open(path) as f:
-        lines = f.read().splitlines()
-    used_all = set()
-    for i, line in enumerate(lines):
-        m = re.match(r"^\s*step\s+(\w+)\s", line)
-        if not m:
-            continue
-        ids, used = tags_above(lines, i, py_comment)
-        used_all |= used
-        tests.append((f"cert/{m.group(1)}", ids, f"{path}:{i + 1}"))
-    stray(path, lines, used_all, errors)
+    lines = read_lines(path)
+    steps = ((i, m.group(1)) for i, m in matches(lines, r"^\s*step\s+(\w+)\s"))
+    for step, ids, where in tagged(path, lines, steps, py_comment, errors):
+        tests.append((f"cert/{step}", ids, where))
 
 
 def stray(path, lines, used, errors):
@@ -225,15 +233,7 @@ def main():
                f"{len(reqs) - len(untested)} with tests; {tagged}/{len(tests)} tests tagged")
     if errors:
         summary += f"; {len(errors)} problem(s)"
-    out += ["", summary]
-    text = "\n".join(out) + "\n"
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(text)
-    for e in errors:
-        print(f"trace_matrix: {e}")
-    print(summary)
-    return 1 if errors else 0
+    return finish("trace_matrix", out, summary, errors, a.out)
 
 
 if __name__ == "__main__":

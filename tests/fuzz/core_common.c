@@ -156,6 +156,45 @@ bool core_powered_off(void)
     return powered_off;
 }
 
+void core_run_input(const uint8_t *data, size_t size, void (*do_op)(struct fuzz_in *in))
+{
+    struct fuzz_in in = { data, size };
+    uint32_t ops;
+
+    core_reset();
+    core_check();
+    for (ops = 0u; (ops < CORE_MAX_OPS) && !fin_done(&in) && !core_powered_off(); ops++) {
+        do_op(&in);
+        core_check();
+    }
+}
+
+/* ---- operations shared by the targets ---- */
+
+void core_op_run(struct fuzz_in *in)
+{
+    uint32_t cpu = fin_pick(in, CFG_NUM_PCPUS);
+    uint32_t n = 1u + fin_pick(in, 4u);
+    uint32_t i;
+
+    fuzz_log(&oplog, "CPU %u: %u step(s)", cpu, n);
+    for (i = 0u; (i < n) && (fake.system_off_calls == 0u); i++) {
+        core_step(cpu);
+    }
+}
+
+void core_op_irq(struct fuzz_in *in)
+{
+    const uint32_t ids[] = { IRQ_IPI_KICK, cfg_platform.timer_virt_irq, cfg_platform.timer_hyp_irq,
+                             cfg_platform.gic_maint_irq, cfg_platform.uart_irq, 34u, 77u, 1020u };
+    uint32_t cpu = fin_pick(in, CFG_NUM_PCPUS);
+    uint32_t id = ids[fin_pick(in, ARRAY_SIZE(ids))];
+
+    fuzz_log(&oplog, "CPU %u: physical interrupt %u", cpu, id);
+    fake_irq_push(cpu, id);
+    core_step(cpu);
+}
+
 /* ---- independent address translation ---- */
 
 FUZZ_NO_COVERAGE const uint8_t *core_guest_range(uint32_t vm, uint64_t ipa, uint64_t len, bool write)

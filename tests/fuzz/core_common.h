@@ -7,6 +7,8 @@
  *   - guest addresses are translated here from the configuration tables,
  *     independently of vm_guest_ptr();
  *   - console output is predicted byte for byte from the guest's memory.
+ * Both targets also share the input loop (core_run_input) and their RUN and
+ * IRQ operations (core_op_run, core_op_irq).
  * core_check() runs the invariants common to both targets after each
  * operation (ids for FUZZ_IGNORE):
  *   arch-misuse   the fake arch saw the core misuse an arch hook
@@ -35,6 +37,19 @@ void core_step(uint32_t cpu);
 bool core_powered_off(void);
 /* Invariants after an operation. */
 void core_check(void);
+
+/* One input of a target: core_reset(), then operations decoded by `do_op`
+ * (at most CORE_MAX_OPS) until the input ends or the machine is off, with
+ * core_check() before the first and after each. */
+#define CORE_MAX_OPS 200u
+void core_run_input(const uint8_t *data, size_t size, void (*do_op)(struct fuzz_in *in));
+
+/* Operations both targets decode the same way (after their opcode byte):
+ *   RUN  u8 cpu, u8 n: 1..4 scheduler steps, the guest doing nothing
+ *   IRQ  u8 cpu, u8 which: a physical interrupt at EL2 (kick, timers,
+ *        maintenance, UART, a passthrough SPI, a spurious one), then a step */
+void core_op_run(struct fuzz_in *in);
+void core_op_irq(struct fuzz_in *in);
 
 /* Host pointer to [ipa, ipa + len) of VM `vm` if the range lies inside one
  * RAM region of it (readable; writable too unless `write`), else NULL. */

@@ -27,8 +27,6 @@
 #include "core_common.h"
 #include "hypercall.h"
 
-#define MAX_OPS 200u
-
 /* SMCCC function ID fields (SMC Calling Convention, DEN 0028). */
 #define FID_FAST  (1u << 31)
 #define FID_64    (1u << 30)
@@ -372,29 +370,15 @@ static void op_exit(struct fuzz_in *in, uint32_t kind, const char *what)
 static void do_op(struct fuzz_in *in)
 {
     switch (fin_pick(in, 10u)) {
-    case 6u: {
-        uint32_t cpu = fin_pick(in, CFG_NUM_PCPUS);
-        uint32_t n = 1u + fin_pick(in, 4u);
-        uint32_t i;
-        fuzz_log(&oplog, "CPU %u: %u step(s)", cpu, n);
-        for (i = 0u; (i < n) && (fake.system_off_calls == 0u); i++) {
-            core_step(cpu);
-        }
+    case 6u:
+        core_op_run(in);
         break;
-    }
     case 7u:
         op_exit(in, EXIT_HALT, "WFI");
         break;
-    case 8u: {
-        const uint32_t ids[] = { IRQ_IPI_KICK, cfg_platform.timer_virt_irq, cfg_platform.timer_hyp_irq,
-                                 cfg_platform.gic_maint_irq, cfg_platform.uart_irq, 34u, 77u, 1020u };
-        uint32_t cpu = fin_pick(in, CFG_NUM_PCPUS);
-        uint32_t id = ids[fin_pick(in, ARRAY_SIZE(ids))];
-        fuzz_log(&oplog, "CPU %u: physical interrupt %u", cpu, id);
-        fake_irq_push(cpu, id);
-        core_step(cpu);
+    case 8u:
+        core_op_irq(in);
         break;
-    }
     case 9u: {
         uint32_t cpu = fin_pick(in, CFG_NUM_PCPUS);
         /* Up to 128 us in small steps, or up to 410 ms in big ones (budgets,
@@ -415,14 +399,6 @@ static void do_op(struct fuzz_in *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct fuzz_in in = { data, size };
-    uint32_t ops;
-
-    core_reset();
-    core_check();
-    for (ops = 0u; (ops < MAX_OPS) && !fin_done(&in) && !core_powered_off(); ops++) {
-        do_op(&in);
-        core_check();
-    }
+    core_run_input(data, size, do_op);
     return 0;
 }

@@ -34,8 +34,6 @@
 #include "arch/sysreg.h"
 #include "arch/vgic.h"
 
-#define MAX_OPS 200u
-
 /* ---- vgic_send_sgi, recorded ---- */
 
 static uint32_t sgi_calls;
@@ -51,8 +49,10 @@ void vgic_send_sgi(struct vcpu *v, uint64_t value)
 
 /* ---- the decode oracle (ARM ARM D13.2.37 ESR_EL2, D13.2.53 HPFAR_EL2) ---- */
 
-#define ESR_EC(e)  ((uint32_t)((e) >> 26) & 0x3fu)
-#define ESR_ISS(e) ((uint32_t)((e) & 0x1ffffffu))
+/* The oracle's own EC and ISS fields, not arch/sysreg_bits.h's ESR_EC()
+ * and ESR_ISS(): those are part of the decoder under test. */
+#define SYNDROME_EC(e)  ((uint32_t)((e) >> 26) & 0x3fu)
+#define SYNDROME_ISS(e) ((uint32_t)((e) & 0x1ffffffu))
 
 struct trap_in {
     uint32_t kind;
@@ -97,7 +97,7 @@ FUZZ_NO_COVERAGE static bool is_sgi_reg(uint32_t iss, bool *asgi)
 FUZZ_NO_COVERAGE static void check_sysreg(struct vcpu *v, const struct trap_in *t, const struct regs_before *b,
                          uint32_t sgi0)
 {
-    uint32_t iss = ESR_ISS(t->esr);
+    uint32_t iss = SYNDROME_ISS(t->esr);
     uint32_t rt = (iss >> 5) & 0x1fu;
     bool read = (iss & 1u) != 0u;
     bool asgi;
@@ -143,7 +143,7 @@ FUZZ_NO_COVERAGE static void check_sysreg(struct vcpu *v, const struct trap_in *
 FUZZ_NO_COVERAGE static void check_decode(struct vcpu *v, const struct trap_in *t, const struct regs_before *b, uint32_t sgi0)
 {
     const struct vcpu_exit *e = &v->exit;
-    uint32_t iss = ESR_ISS(t->esr);
+    uint32_t iss = SYNDROME_ISS(t->esr);
 
     FUZZ_CHECK("decode", e->pc == b->elr, "exit pc 0x%llx, guest PC was 0x%llx", (unsigned long long)e->pc,
                (unsigned long long)b->elr);
@@ -160,7 +160,7 @@ FUZZ_NO_COVERAGE static void check_decode(struct vcpu *v, const struct trap_in *
                    "exception kind %u: exit %u cause %u", t->kind, e->kind, e->cause);
         return;
     }
-    switch (ESR_EC(t->esr)) {
+    switch (SYNDROME_EC(t->esr)) {
     case EC_WFX:
         FUZZ_CHECK("decode",
                    (e->kind == (((iss & 1u) != 0u) ? EXIT_YIELD : EXIT_HALT)) && (v->arch.regs.elr == b->elr + 4u),
@@ -213,7 +213,7 @@ FUZZ_NO_COVERAGE static void check_decode(struct vcpu *v, const struct trap_in *
         break;
     default:
         FUZZ_CHECK("decode", (e->kind == EXIT_FAULT) && (e->cause == FAULT_UNHANDLED_EC) && (e->addr == t->far),
-                   "EC 0x%x: exit %u cause %u addr 0x%llx", ESR_EC(t->esr), e->kind, e->cause,
+                   "EC 0x%x: exit %u cause %u addr 0x%llx", SYNDROME_EC(t->esr), e->kind, e->cause,
                    (unsigned long long)e->addr);
         break;
     }
@@ -321,26 +321,12 @@ static void op_trap(struct fuzz_in *in)
 static void do_op(struct fuzz_in *in)
 {
     switch (fin_pick(in, 7u)) {
-    case 5u: {
-        uint32_t cpu = fin_pick(in, CFG_NUM_PCPUS);
-        uint32_t n = 1u + fin_pick(in, 4u);
-        uint32_t i;
-        fuzz_log(&oplog, "CPU %u: %u step(s)", cpu, n);
-        for (i = 0u; (i < n) && (fake.system_off_calls == 0u); i++) {
-            core_step(cpu);
-        }
+    case 5u:
+        core_op_run(in);
         break;
-    }
-    case 6u: {
-        const uint32_t ids[] = { IRQ_IPI_KICK, cfg_platform.timer_virt_irq, cfg_platform.timer_hyp_irq,
-                                 cfg_platform.gic_maint_irq, cfg_platform.uart_irq, 34u, 77u, 1020u };
-        uint32_t cpu = fin_pick(in, CFG_NUM_PCPUS);
-        uint32_t id = ids[fin_pick(in, ARRAY_SIZE(ids))];
-        fuzz_log(&oplog, "CPU %u: physical interrupt %u", cpu, id);
-        fake_irq_push(cpu, id);
-        core_step(cpu);
+    case 6u:
+        core_op_irq(in);
         break;
-    }
     default:
         op_trap(in);
         break;
@@ -350,15 +336,7 @@ static void do_op(struct fuzz_in *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct fuzz_in in = { data, size };
-    uint32_t ops;
-
     memset(fake_sysregs, 0, sizeof(fake_sysregs));
-    core_reset();
-    core_check();
-    for (ops = 0u; (ops < MAX_OPS) && !fin_done(&in) && !core_powered_off(); ops++) {
-        do_op(&in);
-        core_check();
-    }
+    core_run_input(data, size, do_op);
     return 0;
 }

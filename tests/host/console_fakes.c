@@ -3,7 +3,7 @@
  * both): the arch hooks console.c and log.c need, a physical UART that
  * writes into a buffer, spinlocks that catch double locking, the vGIC's
  * vpl011_irq_level() recording what it is told, and a fake cfg_vms[].
- * The test files repeat the declarations they use (marked there). */
+ * The test files use them through console_fakes.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,22 +13,8 @@
 #include "arch_lock.h"
 #include "arch_timer.h"
 #include "cfg_types.h"
+#include "console_fakes.h"
 #include "vpl011.h"
-
-struct cf_case {
-    const char *name;
-    void (*fn)(void);
-};
-
-/* The interface the test files declare again. */
-void cf_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int cf_run(const char *file, const struct cf_case *cases, size_t n, void (*setup)(void));
-void cf_console_clear(void);
-extern char cf_console[];
-extern struct spinlock *cf_console_needs;
-extern uint32_t cf_irq_calls;
-extern bool cf_irq_last;
-extern const struct vpl011 *cf_irq_dev;
 
 #define CF_CONSOLE_SIZE 65536u
 

@@ -102,15 +102,18 @@ uint32_t take_kicks(uint32_t cpu)
     return n;
 }
 
-void handle_exit(struct vcpu *v, uint32_t kind, uint64_t a0, uint64_t a1, uint64_t a2)
+struct vcpu_exit *handle_exit(struct vcpu *v, uint32_t kind, uint64_t a0, uint64_t a1, uint64_t a2,
+                              uint64_t a3)
 {
     memset(&v->exit, 0, sizeof(v->exit));
     v->exit.kind = kind;
     v->exit.arg[0] = a0;
     v->exit.arg[1] = a1;
     v->exit.arg[2] = a2;
+    v->exit.arg[3] = a3;
     fake.cpu = v->cfg->pcpu;
     exit_handle(&pcpus[v->cfg->pcpu], v);
+    return &v->exit;
 }
 
 uint8_t *guest_mem(uint32_t vm, uint64_t ipa)

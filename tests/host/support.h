@@ -43,8 +43,9 @@ uint32_t take_cpu_halt(void);
 uint32_t take_kicks(uint32_t cpu);
 
 /* Fill v->exit as the arch decoder would and call the core's exit handler
- * on v's own CPU. */
-void handle_exit(struct vcpu *v, uint32_t kind, uint64_t a0, uint64_t a1, uint64_t a2);
+ * on v's own CPU; returns v's exit record with the core's results. */
+struct vcpu_exit *handle_exit(struct vcpu *v, uint32_t kind, uint64_t a0, uint64_t a1, uint64_t a2,
+                              uint64_t a3);
 /* Host pointer to guest-physical `ipa` of VM `vm` (through the config). */
 uint8_t *guest_mem(uint32_t vm, uint64_t ipa);
 /* Number of `needle` occurrences in the fake console / trace. */

@@ -7,43 +7,7 @@
 #include "console_input.h"
 #include "vpl011.h"
 #include "vm.h"
-
-/* ---- declared again from console_fakes.c ---- */
-struct cf_case {
-    const char *name;
-    void (*fn)(void);
-};
-#define TEST(name) { #name, t_##name }
-void cf_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int cf_run(const char *file, const struct cf_case *cases, size_t n, void (*setup)(void));
-void cf_console_clear(void);
-extern char cf_console[];
-extern struct spinlock *cf_console_needs;
-extern uint32_t cf_irq_calls;
-extern bool cf_irq_last;
-extern const struct vpl011 *cf_irq_dev;
-
-#define CHECK(c)                                                      \
-    do {                                                              \
-        if (!(c)) {                                                   \
-            cf_fail(__FILE__, __LINE__, "CHECK(%s)", #c);             \
-        }                                                             \
-    } while (0)
-#define CHECK_EQ(a, b)                                                                     \
-    do {                                                                                   \
-        unsigned long long a_ = (unsigned long long)(a);                                   \
-        unsigned long long b_ = (unsigned long long)(b);                                   \
-        if (a_ != b_) {                                                                    \
-            cf_fail(__FILE__, __LINE__, "CHECK_EQ(%s, %s): 0x%llx != 0x%llx", #a, #b, a_, b_); \
-        }                                                                                  \
-    } while (0)
-#define CHECK_STR(a, b)                                                                   \
-    do {                                                                                  \
-        if (strcmp((a), (b)) != 0) {                                                      \
-            cf_fail(__FILE__, __LINE__, "CHECK_STR(%s): \"%s\" != \"%s\"", #a, (a), (b)); \
-        }                                                                                 \
-    } while (0)
-/* ---- end of console_fakes.c declarations ---- */
+#include "console_fakes.h"
 
 #define CTRL_A 0x01u
 #define UART_FR      0x018u

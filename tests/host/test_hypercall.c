@@ -11,17 +11,7 @@
 
 static struct vcpu_exit *hc(uint32_t global, uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-    struct vcpu *v = vc(global);
-
-    memset(&v->exit, 0, sizeof(v->exit));
-    v->exit.kind = EXIT_HYPERCALL;
-    v->exit.arg[0] = fn;
-    v->exit.arg[1] = a1;
-    v->exit.arg[2] = a2;
-    v->exit.arg[3] = a3;
-    fake.cpu = v->cfg->pcpu;
-    exit_handle(&pcpus[v->cfg->pcpu], v);
-    return &v->exit;
+    return handle_exit(vc(global), EXIT_HYPERCALL, fn, a1, a2, a3);
 }
 
 /* Copy of everything a hypercall could change, but the caller's exit record. */

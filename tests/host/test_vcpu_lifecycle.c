@@ -10,7 +10,7 @@ static uint64_t cpu_on(uint32_t caller, uint64_t mpidr, uint64_t entry, uint64_t
 {
     struct vcpu *v = vc(caller);
 
-    handle_exit(v, EXIT_CPU_UP, mpidr, entry, ctx);
+    handle_exit(v, EXIT_CPU_UP, mpidr, entry, ctx, 0);
     CHECK_EQ(v->exit.nret, 1);
     return v->exit.ret[0];
 }

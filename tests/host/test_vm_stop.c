@@ -450,9 +450,9 @@ static void t_concurrent_faults_count_one_restart(void)
     fake.vcpus[A0].idle_exit = EXIT_YIELD;
     CHECK(step_until_loaded(0, B0, 3));
     CHECK(step_until_loaded(1, B1, 2));
-    handle_exit(vc(B0), EXIT_FAULT, 0, 0, 0);  /* CPU 0 */
+    handle_exit(vc(B0), EXIT_FAULT, 0, 0, 0, 0);  /* CPU 0 */
     CHECK_EQ(vms[VM_B].state, VM_STOPPING);
-    handle_exit(vc(B1), EXIT_FAULT, 0, 0, 0);  /* CPU 1, was in the guest meanwhile */
+    handle_exit(vc(B1), EXIT_FAULT, 0, 0, 0, 0);  /* CPU 1, was in the guest meanwhile */
     (void)step(0);
     (void)step(0);
     (void)step(1);

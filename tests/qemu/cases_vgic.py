@@ -12,7 +12,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from run import Case, ICOUNT, PLATFORM, build, check_prefixes, first, qemu_base  # noqa: E402
+from run import Case, ICOUNT, check_prefixes, first  # noqa: E402
 
 CONFIGS = "tests/qemu/configs"
 FORBID = [r"PANIC", r"GUEST-EXCEPTION", r"fault"]
@@ -124,10 +124,9 @@ class InputCase(Case):
         self.steps = steps
 
     def run(self):
-        img, err = build(self.config)
-        if img is None:
-            return f"build failed: {err}", ""
-        cmd = qemu_base(PLATFORM, self.smp, self.mem) + ["-kernel", img] + self.extra
+        cmd, why = self.qemu_command()
+        if cmd is None:
+            return why, ""
         t0 = time.monotonic()
         deadline = t0 + self.timeout
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -271,7 +270,8 @@ def check_long_lines(vms, overlap):
             if (any(len(p) > 2 * LINE_MAX for p in pieces) or len(pieces) < LLX_LEN // LINE_MAX
                     or "".join(pieces) != want):
                 return f"[{vm}] long line came as pieces of {[len(p) for p in pieces]} " \
-                       f"(want {sizes}) or with foreign text: {pieces!r}"
+                       f"(want {LLX_LEN // LINE_MAX} or more, none over {2 * LINE_MAX}) " \
+                       f"or with foreign text: {pieces!r}"
         if overlap:
             for a in vms:
                 for b in vms:

@@ -1,13 +1,12 @@
 """Interactive QEMU cases: a script of steps run against the live console
 (wait for a line, type into the console, pause), for tests that must talk
 to a guest or stop once something has been seen."""
-import os
 import re
 import subprocess
 import threading
 import time
 
-from run import Case, build, qemu_base, PLATFORM
+from run import Case
 
 
 class Script(Case):
@@ -21,10 +20,9 @@ class Script(Case):
         self.steps, self.until_exit, self.final = steps, until_exit, final
 
     def run(self):
-        img, err = build(self.config)
-        if img is None:
-            return f"build failed: {err}", ""
-        cmd = qemu_base(PLATFORM) + ["-kernel", img] + self.extra
+        cmd, why = self.qemu_command()
+        if cmd is None:
+            return why, ""
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT)
         lines, cond = [], threading.Condition()

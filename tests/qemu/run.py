@@ -49,11 +49,18 @@ class Case:
         self.exit_ok = exit_ok   # True: must power off (exit 0); False: must still run at timeout
         self.check = check
 
-    def run(self):
+    def qemu_command(self):
+        """Builds the case's image; returns (the QEMU command line, None), or
+        (None, why the build failed)."""
         img, err = build(self.config)
         if img is None:
-            return f"build failed: {err}", ""
-        cmd = qemu_base(PLATFORM, self.smp, self.mem) + ["-kernel", img] + self.extra
+            return None, f"build failed: {err}"
+        return qemu_base(PLATFORM, self.smp, self.mem) + ["-kernel", img] + self.extra, None
+
+    def run(self):
+        cmd, why = self.qemu_command()
+        if cmd is None:
+            return why, ""
         t0 = time.monotonic()
         try:
             p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
@@ -77,7 +84,6 @@ class Case:
         if why is None and self.check:
             return self.check(lines)
         return why
-        return None
 
 
 def check_patterns(lines, expect=(), forbid=(), order=()):
