@@ -49,9 +49,7 @@ uint32_t arch_cpu_id(void)
 
 void arch_cpu_idle(void)
 {
-    if (!gic_irq_stashed()) { /* acknowledged already: no wake-up would come */
-        __asm__ volatile("dsb sy\n\twfi" : : : "memory");
-    }
+    __asm__ volatile("dsb sy\n\twfi" : : : "memory");
 }
 
 int64_t arch_cpu_start(uint32_t pcpu, uint64_t mpidr)

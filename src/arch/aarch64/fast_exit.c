@@ -5,16 +5,17 @@
  *     HV_VERSION), by HVC or trapped SMC;
  *   - a self-targeted SGI (ICC_SGI1R_EL1), and the virtual timer's physical
  *     interrupt, injected straight into a free list register;
- *   - loads of constant emulated registers (vdev_read_fast);
+ *   - loads of the vGIC distributor's constant registers (vgic_dist_const);
  *   - WFI with an interrupt already pending, or with the VCPU's own timer
  *     due soon on a CPU it has to itself: the wait happens here.
  * Everything else, and every case where a condition does not hold, returns
  * the kind unchanged for the full path (trap_decode, the core's exit
  * handling), which sees the exit exactly as if this file did not exist:
- * nothing here changes state before it is sure to answer. No locks but the
+ * nothing here changes state before it is sure to answer, except that a
+ * physical interrupt it acknowledged is handed over (gic_irq_stash) with an
+ * IRQ exit (a WFI is then executed again). No locks but the
  * vGIC's, no logging, no loops over VCPUs or devices. */
 #include "arch/sysreg.h"
-#include "arch/esr.h"
 #include "arch/aarch64.h"
 #include "arch/vgic.h"
 #include "arch/vgic_fast.h"
@@ -83,48 +84,43 @@ FAST_HANDLER fast_mmio_load(struct vcpu *v, uint32_t iss)
 {
     uint32_t rt = ISS_DABT_SRT(iss);
     uint32_t width = 1u << ISS_DABT_SAS(iss);
+    uint64_t ipa;
+    const struct vdev *d;
     uint64_t val;
 
     if (((iss & (ISS_DABT_ISV | ISS_DABT_WNR)) != ISS_DABT_ISV) || !reg_saved(rt)) {
         return FULL_SYNC;
     }
-    {
-        uint64_t ipa = FAULT_IPA(read_hpfar_el2(), read_far_el2());
-        const struct vdev *d = vm_vdev_at(v->vm, ipa);
-        /* The constant 32-bit distributor registers, at multiples of 4. */
-        if ((d == NULL) || (d->kind != CFG_VDEV_GICD) || (width != 4u)
-            || !vgic_dist_const((uint32_t)(ipa - d->base), &val)) {
-            return FULL_SYNC;
-        }
+    ipa = FAULT_IPA(read_hpfar_el2(), read_far_el2());
+    d = vm_vdev_at(v->vm, ipa);
+    /* The constant 32-bit distributor registers, at multiples of 4. */
+    if ((d == NULL) || (d->kind != CFG_VDEV_GICD) || (width != 4u)
+        || !vgic_dist_const((uint32_t)(ipa - d->base), &val)) {
+        return FULL_SYNC;
     }
     if (rt != 31u) {
-        v->arch.regs.x[rt] = mmio_load_value(val, width,
-                                             (((iss & ISS_DABT_SSE) != 0u) ? 1u : 0u)
-                                                 | (((iss & ISS_DABT_SF) != 0u) ? 2u : 0u));
+        v->arch.regs.x[rt] = mmio_load_value(val, width, iss_dabt_extend(iss));
     }
     step_over();
     return FAST_DONE;
 }
 
 /* The physical interrupt just signalled: the running VCPU's virtual timer
- * goes straight into a list register; anything else is acknowledged for
- * the full path (gic_irq_stash). */
+ * goes straight into a list register. Anything else (another interrupt, or
+ * a timer interrupt needing the full injection) is acknowledged already, so
+ * it is kept for irq_handle_pending (gic_irq_stash), which the caller's
+ * FULL_IRQ leads to at once. */
 static inline __attribute__((always_inline)) bool timer_irq(struct vcpu *v)
 {
     uint32_t id = (uint32_t)(read_icc_iar1_el1() & 0xffffffu);
 
-    if (id != CFG_TIMER_VIRT_IRQ) {
-        if (id < 1020u) { /* (else gone already: the full path finds nothing either) */
-            gic_irq_stash(id);
-        }
-        return false;
-    }
-    write_icc_eoir1_el1(id); /* priority drop; the guest's EOI deactivates */
-    if (vgic_fast_inject_inline(v, id, true)) {
+    if ((id == CFG_TIMER_VIRT_IRQ) && vgic_fast_inject_inline(v, id, true)) {
+        write_icc_eoir1_el1(id); /* priority drop; the guest's EOI deactivates */
         return true;
     }
-    /* Not the simple case: the full path's injection, then its exit. */
-    arch_vcpu_inject_hw(v, id);
+    if (id < 1020u) { /* (else gone already: the full path finds nothing either) */
+        gic_irq_stash(id);
+    }
     return false;
 }
 
@@ -149,8 +145,10 @@ FAST_HANDLER fast_wfi(struct vcpu *v)
         return FULL_SYNC;
     }
     __asm__ volatile("dsb sy\n\twfi" : : : "memory");
-    if (((read_icc_hppir1_el1() & 0xffffffu) != CFG_TIMER_VIRT_IRQ) || !timer_irq(v)) {
-        return FULL_SYNC; /* woken by something else: the full path halts and handles it */
+    if (!timer_irq(v)) {
+        /* Woken by something else: the full path handles that interrupt
+         * and the guest then executes its WFI again. */
+        return FULL_IRQ;
     }
     step_over();
     return FAST_DONE;

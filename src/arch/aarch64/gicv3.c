@@ -155,11 +155,6 @@ void gic_irq_stash(uint32_t intid)
     stashed[arch_cpu_id()] = intid + 1u;
 }
 
-bool gic_irq_stashed(void)
-{
-    return stashed[arch_cpu_id()] != 0u;
-}
-
 uint32_t arch_irq_ack(void)
 {
     uint32_t cpu = arch_cpu_id();

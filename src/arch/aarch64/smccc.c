@@ -96,10 +96,8 @@ static void psci_call(struct vcpu *v, uint32_t fid)
         ret1(e, PSCI_NOT_SUPPORTED);
         return;
     }
+    /* PSCI_VERSION never gets here: smccc_constant() answers it. */
     switch (FID_NUM(fid)) {
-    case PSCI_VERSION:
-        ret1(e, 0x00010001); /* 1.1 */
-        break;
     case PSCI_CPU_SUSPEND:
         /* Every suspend is treated as standby: wait for an interrupt,
          * then return success. */
@@ -180,11 +178,8 @@ void smccc_dispatch(struct vcpu *v)
     }
     switch (FID_OEN(fid)) {
     case OEN_ARCH:
-        if (fid == SMCCC_VERSION) {
-            ret1(e, 0x10001); /* SMCCC 1.1 */
-        } else {
-            ret1(e, PSCI_NOT_SUPPORTED); /* no firmware workarounds to offer */
-        }
+        /* SMCCC_VERSION is a constant; no firmware workarounds to offer. */
+        ret1(e, PSCI_NOT_SUPPORTED);
         break;
     case OEN_STANDARD:
         psci_call(v, fid);

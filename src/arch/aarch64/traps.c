@@ -2,7 +2,6 @@
  * exit record. Runs on every exit: no logging. Anything the hypervisor
  * does not handle becomes a fault of that VM, never a hypervisor panic. */
 #include "arch/sysreg.h"
-#include "arch/esr.h"
 #include "arch/aarch64.h"
 #include "arch/vgic.h"
 #include "vcpu.h"
@@ -80,8 +79,7 @@ static void decode_dabt(struct vcpu *v, uint32_t iss)
     }
     e->width = (uint8_t)(1u << ISS_DABT_SAS(iss));
     e->is_write = ((iss & ISS_DABT_WNR) != 0u) ? 1u : 0u;
-    e->sign_extend = (uint8_t)((((iss & ISS_DABT_SSE) != 0u) ? 1u : 0u)
-                               | (((iss & ISS_DABT_SF) != 0u) ? 2u : 0u));
+    e->sign_extend = (uint8_t)iss_dabt_extend(iss);
     e->reg = (uint8_t)ISS_DABT_SRT(iss);
     if (e->is_write != 0u) {
         e->value = (e->reg == 31u) ? 0u : v->arch.regs.x[e->reg];

@@ -207,11 +207,6 @@ static uint32_t best_pending(struct vcpu *v)
     return best;
 }
 
-static bool any_pending_bits(const struct vcpu *v)
-{
-    return vgic_any_pending_bits(v);
-}
-
 static void set_hcr(struct vcpu *v, uint64_t hcr)
 {
     if (v->arch.vgic.hcr != hcr) {
@@ -228,7 +223,7 @@ void vgic_flush(struct vcpu *v)
 
     /* Racy fast path: an injector sets bits under the lock and then kicks
      * this CPU, so a bit missed here is seen at the next entry. */
-    if (!any_pending_bits(v) && ((g->hcr & ICH_HCR_UIE) == 0u) && !g->repend
+    if (!vgic_any_pending_bits(v) && ((g->hcr & ICH_HCR_UIE) == 0u) && !g->repend
         && (g->hw_deact == 0u)) {
         return;
     }
@@ -272,7 +267,7 @@ void vgic_flush(struct vcpu *v)
     }
     /* Interrupts left over: ask for a maintenance interrupt once the list
      * registers (nearly) run empty, and refill then. */
-    set_hcr(v, any_pending_bits(v) ? (ICH_HCR_EN | ICH_HCR_UIE) : ICH_HCR_EN);
+    set_hcr(v, vgic_any_pending_bits(v) ? (ICH_HCR_EN | ICH_HCR_UIE) : ICH_HCR_EN);
     vgic_unlock(v->vm);
 }
 
@@ -370,7 +365,7 @@ bool vgic_has_pending(const struct vcpu *v)
     uint32_t nr = gic_num_lrs();
     uint32_t n;
 
-    if (any_pending_bits(v)) {
+    if (vgic_any_pending_bits(v)) {
         return true;
     }
     for (n = 0u; n < nr; n++) {

@@ -18,6 +18,7 @@
 #define ARCH_SYSREG_H
 
 #include <stdint.h>
+#include "arch/sysreg_bits.h"
 
 /* Every register of the real header, named as there. */
 #define FAKE_SYSREGS(X)                                                                       \
@@ -30,7 +31,7 @@
     X(contextidr_el1) X(tpidr_el0) X(tpidrro_el0) X(tpidr_el1) X(sp_el0) X(sp_el1)            \
     X(elr_el1) X(spsr_el1) X(esr_el1) X(far_el1) X(afsr0_el1) X(afsr1_el1) X(par_el1)         \
     X(cpacr_el1) X(csselr_el1) X(cntkctl_el1) X(cntv_ctl_el0) X(cntv_cval_el0) X(mdscr_el1)   \
-    X(icc_iar1_el1) X(icc_eoir1_el1) X(icc_hppir1_el1) X(icc_dir_el1) X(icc_pmr_el1) X(icc_bpr1_el1)            \
+    X(icc_iar1_el1) X(icc_eoir1_el1) X(icc_dir_el1) X(icc_pmr_el1) X(icc_bpr1_el1)            \
     X(icc_ctlr_el1) X(icc_sre_el1) X(icc_igrpen1_el1) X(icc_sgi1r_el1) X(icc_sre_el2)         \
     X(ich_hcr_el2) X(ich_vtr_el2) X(ich_vmcr_el2) X(ich_elrsr_el2) X(ich_eisr_el2)            \
     X(ich_ap0r0_el2)                                                                          \
@@ -93,28 +94,5 @@ static inline void isb(void) { fake_sysreg_barriers++; }
 static inline void dsb_sy(void) { fake_sysreg_barriers++; }
 static inline void dsb_ish(void) { fake_sysreg_barriers++; }
 static inline void dsb_ishst(void) { fake_sysreg_barriers++; }
-
-/* HCR_EL2 bits (as in the real header) */
-#define HCR_VM    (1ull << 0)
-#define HCR_SWIO  (1ull << 1)
-#define HCR_FMO   (1ull << 3)
-#define HCR_IMO   (1ull << 4)
-#define HCR_AMO   (1ull << 5)
-#define HCR_FB    (1ull << 9)
-#define HCR_BSU_IS (1ull << 10)
-#define HCR_TWI   (1ull << 13)
-#define HCR_TWE   (1ull << 14)
-#define HCR_TSC   (1ull << 19)
-#define HCR_TIDCP (1ull << 20)
-#define HCR_RW    (1ull << 31)
-
-/* ESR_EL2 exception classes (as in the real header) */
-#define EC_UNKNOWN   0x00u
-#define EC_WFX       0x01u
-#define EC_HVC64     0x16u
-#define EC_SMC64     0x17u
-#define EC_SYSREG    0x18u
-#define EC_IABT_LOW  0x20u
-#define EC_DABT_LOW  0x24u
 
 #endif

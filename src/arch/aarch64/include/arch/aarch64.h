@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/sysreg_bits.h"
 #include "arch/vcpu_types.h"
 
 struct vcpu;
@@ -47,6 +48,13 @@ void smccc_dispatch(struct vcpu *v);
 /* Calls whose answer depends on nothing but the function ID (the
  * versions): true and the answer in *ret. Both paths answer them here. */
 bool smccc_constant(uint32_t fid, uint64_t *ret);
+/* A data abort syndrome's SSE as bit 0 and SF as bit 1: the sign_extend
+ * argument of mmio_load_value. */
+static inline uint32_t iss_dabt_extend(uint32_t iss)
+{
+    return (((iss & ISS_DABT_SSE) != 0u) ? 1u : 0u) | (((iss & ISS_DABT_SF) != 0u) ? 2u : 0u);
+}
+
 /* Register value of an emulated MMIO load: width bytes, sign-extended as
  * the syndrome's SSE (bit 0) and SF (bit 1) ask. */
 static inline uint64_t mmio_load_value(uint64_t value, uint32_t width, uint32_t sign_extend)
@@ -66,9 +74,9 @@ static inline uint64_t mmio_load_value(uint64_t value, uint32_t width, uint32_t 
     return val;
 }
 /* A physical interrupt acknowledged by the fast path but not its business:
- * arch_irq_ack() returns it next, and arch_cpu_idle() does not sleep. */
+ * arch_irq_ack() returns it first. The fast path then always ends in an
+ * IRQ exit, whose handling acknowledges at once, so it never waits. */
 void gic_irq_stash(uint32_t intid);
-bool gic_irq_stashed(void);
 /* PSCI return code for a core enum vcpu_on_result. */
 int64_t psci_cpu_on_code(uint64_t on_result);
 

@@ -5,6 +5,7 @@
 #define ARCH_SYSREG_H
 
 #include <stdint.h>
+#include "arch/sysreg_bits.h"
 
 #define SYSREG_READ(name)                                            \
     static inline uint64_t read_##name(void)                          \
@@ -91,7 +92,6 @@ SYSREG_RW(mdscr_el1)
 /* GICv3 CPU interface and its virtualization control */
 SYSREG_ENC_RW(icc_iar1_el1, "s3_0_c12_c12_0")
 SYSREG_ENC_RW(icc_eoir1_el1, "s3_0_c12_c12_1")
-SYSREG_ENC_RW(icc_hppir1_el1, "s3_0_c12_c12_2")
 SYSREG_ENC_RW(icc_dir_el1, "s3_0_c12_c11_1")
 SYSREG_ENC_RW(icc_pmr_el1, "s3_0_c4_c6_0")
 SYSREG_ENC_RW(icc_bpr1_el1, "s3_0_c12_c12_3")
@@ -128,28 +128,5 @@ static inline void isb(void) { __asm__ volatile("isb" : : : "memory"); }
 static inline void dsb_sy(void) { __asm__ volatile("dsb sy" : : : "memory"); }
 static inline void dsb_ish(void) { __asm__ volatile("dsb ish" : : : "memory"); }
 static inline void dsb_ishst(void) { __asm__ volatile("dsb ishst" : : : "memory"); }
-
-/* HCR_EL2 bits */
-#define HCR_VM    (1ULL << 0)
-#define HCR_SWIO  (1ULL << 1)
-#define HCR_FMO   (1ULL << 3)
-#define HCR_IMO   (1ULL << 4)
-#define HCR_AMO   (1ULL << 5)
-#define HCR_FB    (1ULL << 9)
-#define HCR_BSU_IS (1ULL << 10)
-#define HCR_TWI   (1ULL << 13)
-#define HCR_TWE   (1ULL << 14)
-#define HCR_TSC   (1ULL << 19)
-#define HCR_TIDCP (1ULL << 20)
-#define HCR_RW    (1ULL << 31)
-
-/* ESR_EL2 exception classes */
-#define EC_UNKNOWN   0x00u
-#define EC_WFX       0x01u
-#define EC_HVC64     0x16u
-#define EC_SMC64     0x17u
-#define EC_SYSREG    0x18u
-#define EC_IABT_LOW  0x20u
-#define EC_DABT_LOW  0x24u
 
 #endif

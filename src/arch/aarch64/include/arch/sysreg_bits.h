@@ -1,8 +1,32 @@
-/* Decoding of ESR_EL2 syndromes and fault addresses of exceptions taken
- * from a guest: constants only (the exception classes are in sysreg.h), so
- * that the host fuzz builds share them with the hypervisor. */
-#ifndef ARCH_ESR_H
-#define ARCH_ESR_H
+/* Bits and fields of the EL2 system registers the hypervisor programs or
+ * decodes (HCR_EL2, ESR_EL2 and its syndromes, the stage-2 fault address):
+ * constants only, so that the host fuzz builds' fake arch/sysreg.h shares
+ * them with the real one. */
+#ifndef ARCH_SYSREG_BITS_H
+#define ARCH_SYSREG_BITS_H
+
+/* HCR_EL2 bits */
+#define HCR_VM    (1ULL << 0)
+#define HCR_SWIO  (1ULL << 1)
+#define HCR_FMO   (1ULL << 3)
+#define HCR_IMO   (1ULL << 4)
+#define HCR_AMO   (1ULL << 5)
+#define HCR_FB    (1ULL << 9)
+#define HCR_BSU_IS (1ULL << 10)
+#define HCR_TWI   (1ULL << 13)
+#define HCR_TWE   (1ULL << 14)
+#define HCR_TSC   (1ULL << 19)
+#define HCR_TIDCP (1ULL << 20)
+#define HCR_RW    (1ULL << 31)
+
+/* ESR_EL2 exception classes */
+#define EC_UNKNOWN   0x00u
+#define EC_WFX       0x01u
+#define EC_HVC64     0x16u
+#define EC_SMC64     0x17u
+#define EC_SYSREG    0x18u
+#define EC_IABT_LOW  0x20u
+#define EC_DABT_LOW  0x24u
 
 #define ESR_EC_SHIFT 26
 #define ESR_EC(esr)  ((uint32_t)((esr) >> ESR_EC_SHIFT) & 0x3fu)
