@@ -23,27 +23,15 @@
  * Everything is position-independent (no absolute addresses in data): the same bench.bin
  * is loaded at 0x40080000 by bare QEMU and by the hypervisor (kernel.load). */
 #include "guest.h"
+#include "../irq_common/gic.h"
 
 #define N_SAMPLES 1000u
 #define N_WARMUP  100u
 #define N_TOTAL   (N_SAMPLES + N_WARMUP)
 #define N_BATCH   1000u
 
-/* ---- GICv3 of QEMU virt (the VM sees the same addresses) ---- */
-#define GICD_BASE        0x08000000ul
-#define GICD_CTLR        (GICD_BASE + 0x0000u)
-#define GICD_TYPER       (GICD_BASE + 0x0004u)
-#define GICD_CTLR_GRP1   (1u << 1)
-#define GICD_CTLR_ARE    (1u << 4)
-#define GICR_BASE        0x080a0000ul    /* VCPU / CPU 0 */
-#define GICR_WAKER       (GICR_BASE + 0x0014u)
-#define GICR_SGI         (GICR_BASE + 0x10000u)
-#define GICR_IGROUPR0    (GICR_SGI + 0x0080u)
-#define GICR_ISENABLER0  (GICR_SGI + 0x0100u)
-#define WAKER_PSLEEP     (1u << 1)
-#define WAKER_CASLEEP    (1u << 2)
+/* The GICv3 of QEMU virt (the VM sees the same addresses): irq_common/gic.h. */
 #define BENCH_SGI        1u
-#define INTID_SPURIOUS   1020u
 
 #define SHARED_IPA       0x41000000ul    /* bench_switch.toml: the page both VMs share */
 #define SHARED_MAGIC     0x62656e63u     /* "benc" */
@@ -82,23 +70,6 @@ static inline uint64_t cnt_read(void)
     return v;
 }
 
-static inline uint32_t icc_iar1(void)
-{
-    uint64_t v;
-    __asm__ volatile("mrs %0, S3_0_C12_C12_0" : "=r"(v) : : "memory");
-    return (uint32_t)(v & 0xffffffu);
-}
-
-static inline void icc_eoir1(uint32_t id)
-{
-    __asm__ volatile("msr S3_0_C12_C12_1, %0\n\tisb" : : "r"((uint64_t)id) : "memory");
-}
-
-static inline void vtimer_off(void)
-{
-    __asm__ volatile("msr cntv_ctl_el0, %0\n\tisb" : : "r"(0ull) : "memory");
-}
-
 static inline void vtimer_at(uint64_t cval)
 {
     __asm__ volatile("msr cntv_cval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
@@ -108,40 +79,30 @@ static inline void vtimer_at(uint64_t cval)
 /* ---- interrupts ---- */
 void bench_irq(uint64_t pmc, uint64_t cnt)
 {
-    uint32_t id = icc_iar1();
+    uint32_t id = icc_iar1_read();
 
-    if (id >= INTID_SPURIOUS) {
+    if (id >= INTID_SPECIAL) {
         irq_spurious++;
         return;
     }
     if (id == VTIMER_INTID)
-        vtimer_off(); /* drop the line before the EOI */
+        vtimer_set_ctl(0); /* off: drop the line before the EOI */
     irq_pmc = pmc;
     irq_cnt = cnt;
     irq_id = id;
     irq_count++;
-    icc_eoir1(id);
+    icc_eoir1_write(id);
 }
 
 static void gic_init(void)
 {
-    uint64_t sre;
-
     mmio_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
-    mmio_write32(GICR_WAKER, mmio_read32(GICR_WAKER) & ~WAKER_PSLEEP);
-    for (uint32_t spins = 0; spins < 1000000u; spins++) {
-        if ((mmio_read32(GICR_WAKER) & WAKER_CASLEEP) == 0u)
-            break;
-    }
-    mmio_write32(GICR_IGROUPR0, 0xffffffffu); /* group 1 (bare QEMU resets them to group 0) */
-    mmio_write32(GICR_ISENABLER0, (1u << BENCH_SGI) | (1u << VTIMER_INTID));
-    __asm__ volatile("mrs %0, S3_0_C12_C12_5" : "=r"(sre));
-    __asm__ volatile("msr S3_0_C12_C12_5, %0\n\tisb" : : "r"(sre | 1u) : "memory"); /* SRE */
-    __asm__ volatile("msr S3_0_C4_C6_0, %0" : : "r"(0xffull) : "memory");          /* PMR */
-    __asm__ volatile("msr S3_0_C12_C12_3, %0" : : "r"(0ull) : "memory");           /* BPR1 */
-    __asm__ volatile("msr S3_0_C12_C12_7, %0\n\tisb" : : "r"(1ull) : "memory");    /* IGRPEN1 */
+    gic_redist_wake(0);
+    mmio_write32(GICR_IGROUPR0(0), 0xffffffffu); /* group 1 (bare QEMU resets them to group 0) */
+    mmio_write32(GICR_ISENABLER0(0), (1u << BENCH_SGI) | (1u << VTIMER_INTID));
+    icc_open();
     __asm__ volatile("msr vbar_el1, %0\n\tisb" : : "r"((uint64_t)(uintptr_t)bench_vectors) : "memory");
-    __asm__ volatile("msr daifclr, #0x2\n\tisb" : : : "memory");
+    irq_enable();
 }
 
 /* ---- the cycle counter ---- */
@@ -310,7 +271,7 @@ static void bench_vtimer(const char *name, int use_wfi, int64_t off)
                 ;
         }
         if (irq_count == before || irq_id != VTIMER_INTID) {
-            vtimer_off();
+            vtimer_set_ctl(0);
             printf("BENCH-ERROR %s: no timer interrupt (count %u id %u)\n", name, irq_count, irq_id);
             return;
         }

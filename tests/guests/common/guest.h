@@ -1,5 +1,6 @@
 /* tests/guests/common/guest.h: shared API of the bare-metal AArch64 EL1 test guests:
- * hypercalls (docs/hypercalls.md), virtual PSCI, line-buffered console, counter and timer helpers. */
+ * hypercalls (docs/hypercalls.md), virtual PSCI, counter and timer helpers, MMIO accessors,
+ * line-buffered console and number digits. */
 #ifndef GUEST_H
 #define GUEST_H
 
@@ -65,16 +66,27 @@ struct hvc_ret {
     uint64_t x3;
 };
 
+/* Defines `struct hvc_ret name(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)`: an SMCCC
+ * call through the conduit instruction `insn` ("hvc #0", "smc #0"), x0-x3 in and out.
+ * "memory": the hypervisor may read guest memory (HV_CONSOLE_WRITE). */
+#define GUEST_SMCCC_CALL(name, insn)                                                            \
+    static inline struct hvc_ret name(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)     \
+    {                                                                                           \
+        register uint64_t x0 __asm__("x0") = fid;                                               \
+        register uint64_t x1 __asm__("x1") = a1;                                                \
+        register uint64_t x2 __asm__("x2") = a2;                                                \
+        register uint64_t x3 __asm__("x3") = a3;                                                \
+        __asm__ volatile(insn : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");           \
+        struct hvc_ret r = { (int64_t)x0, x1, x2, x3 };                                         \
+        return r;                                                                               \
+    }
+
+/* hvc_call64 takes the full 64-bit x0; hvc_call the 32-bit function IDs of the calls here. */
+GUEST_SMCCC_CALL(hvc_call64, "hvc #0")
+
 static inline struct hvc_ret hvc_call(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-    register uint64_t x0 __asm__("x0") = fid;
-    register uint64_t x1 __asm__("x1") = a1;
-    register uint64_t x2 __asm__("x2") = a2;
-    register uint64_t x3 __asm__("x3") = a3;
-    /* "memory": the hypervisor may read guest memory (HV_CONSOLE_WRITE). */
-    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
-    struct hvc_ret r = { (int64_t)x0, x1, x2, x3 };
-    return r;
+    return hvc_call64(fid, a1, a2, a3);
 }
 
 /* ---- project hypercall wrappers ---- */
@@ -181,17 +193,24 @@ static inline void vtimer_disable(void)
 }
 
 /* ---- MMIO (single, plain accesses; the MMU is off) ---- */
-static inline uint32_t mmio_read32(uint64_t addr)
-{
-    uint32_t v;
-    __asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(addr) : "memory");
-    return v;
-}
+/* Defines mmio_read<bits>(addr) and mmio_write<bits>(addr, v): one `ldr<sfx>`/`str<sfx>` of
+ * register operand `reg` ("w" or "" for x). */
+#define GUEST_MMIO_ACCESSORS(bits, type, sfx, reg)                                              \
+    static inline type mmio_read##bits(uint64_t addr)                                           \
+    {                                                                                           \
+        type v;                                                                                 \
+        __asm__ volatile("ldr" sfx " %" reg "0, [%1]" : "=r"(v) : "r"(addr) : "memory");        \
+        return v;                                                                               \
+    }                                                                                           \
+    static inline void mmio_write##bits(uint64_t addr, type v)                                  \
+    {                                                                                           \
+        __asm__ volatile("str" sfx " %" reg "0, [%1]" : : "r"(v), "r"(addr) : "memory");        \
+    }
 
-static inline void mmio_write32(uint64_t addr, uint32_t v)
-{
-    __asm__ volatile("str %w0, [%1]" : : "r"(v), "r"(addr) : "memory");
-}
+GUEST_MMIO_ACCESSORS(8, uint8_t, "b", "w")
+GUEST_MMIO_ACCESSORS(16, uint16_t, "h", "w")
+GUEST_MMIO_ACCESSORS(32, uint32_t, "", "w")
+GUEST_MMIO_ACCESSORS(64, uint64_t, "", "")
 
 /* ---- console ----
  * Output is collected per VCPU and sent one whole line per HV_CONSOLE_WRITE, so
@@ -208,6 +227,21 @@ void console_flush(void);       /* sends the caller's partial line, if any */
 /* Supports %s %d %u %x %ld %lu %lx %c %% only (no width/precision/flags). */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* The digits of v in base 10 or 16 (lowercase, no leading zeros), least significant first,
+ * in out[GUEST_DIGITS_MAX]; returns how many. Callers emit out[n-1] down to out[0]. */
+#define GUEST_DIGITS_MAX 24u
+static inline int digits_reversed(char *out, uint64_t v, unsigned base)
+{
+    int len = 0;
+
+    do {
+        unsigned d = (unsigned)(v % base);
+        out[len++] = (char)(d < 10 ? '0' + d : 'a' + (d - 10));
+        v /= base;
+    } while (v != 0);
+    return len;
+}
 
 /* ---- freestanding helpers GCC may call implicitly ---- */
 void *memset(void *dst, int c, size_t n);

@@ -299,14 +299,9 @@ void puts(const char *s)
 /* Writes v in base 10 or 16 (lowercase), without leading zeros. */
 static int put_unsigned(unsigned v, uint64_t n, unsigned base)
 {
-    char tmp[24];
-    int len = 0;
+    char tmp[GUEST_DIGITS_MAX];
+    int len = digits_reversed(tmp, n, base);
 
-    do {
-        unsigned d = (unsigned)(n % base);
-        tmp[len++] = (char)(d < 10 ? '0' + d : 'a' + (d - 10));
-        n /= base;
-    } while (n != 0);
     for (int i = len - 1; i >= 0; i--)
         putc_slot(v, tmp[i]);
     return len;

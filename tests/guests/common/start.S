@@ -6,16 +6,7 @@
 #define PSCI_CPU_OFF      0x84000002
 #define PSCI_SYSTEM_OFF   0x84000008
 
-/* w<reg> = 32-bit constant */
-.macro movw32 reg, val
-    movz    \reg, #((\val) & 0xffff)
-    movk    \reg, #(((\val) >> 16) & 0xffff), lsl #16
-.endm
-
-.macro adr_abs reg, sym
-    adrp    \reg, \sym
-    add     \reg, \reg, #:lo12:\sym
-.endm
+#include "asm.inc.S"
 
     .section .text.entry, "ax", %progbits
     .global _start

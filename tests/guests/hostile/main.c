@@ -70,21 +70,21 @@ static void gap_sleep(uint64_t us)
     const uint64_t end = read_cntvct() + us_to_ticks(us);
 
     gic_open(0, 1);
-    mmio_write32(H_GICR_ISENABLER0(0), 1u << VTIMER_INTID);
+    mmio_write32(GICR_ISENABLER0(0), 1u << VTIMER_INTID);
     while (read_cntvct() < end) {
         __asm__ volatile("msr cntv_cval_el0, %0" : : "r"(end) : "memory");
         vtimer_set_ctl(CNTV_CTL_ENABLE);
         wfi();
         vtimer_disable(); /* drop the line before ending the interrupt: no second one */
-        uint32_t id = icc_iar1();
+        uint32_t id = icc_iar1_read();
         if (id < 1020u)
-            icc_eoir1(id);
+            icc_eoir1_write(id);
     }
-    mmio_write32(H_GICR_ICENABLER0(0), 1u << VTIMER_INTID);
-    icc_igrpen1(0);
-    icc_pmr(0);
-    mmio_write32(H_GICD_CTLR, 0);
-    mmio_write32(H_GICR_WAKER(0), 2);
+    mmio_write32(GICR_ICENABLER0(0), 1u << VTIMER_INTID);
+    icc_igrpen1_write(0);
+    icc_pmr_write(0);
+    mmio_write32(GICD_CTLR, 0);
+    mmio_write32(GICR_WAKER(0), 2);
 }
 
 static void next_start(void) __attribute__((noreturn));
@@ -108,10 +108,10 @@ static void done(void)
 void hostile_irq(struct exc_frame *f)
 {
     (void)f;
-    uint32_t id = icc_iar1();
+    uint32_t id = icc_iar1_read();
     SAY("irq %u", id);
     if (id < 1020u)
-        icc_eoir1(id);
+        icc_eoir1_write(id);
 }
 
 void hostile_sync(struct exc_frame *f, uint64_t offset, uint64_t esr, uint64_t far)
@@ -216,7 +216,7 @@ static void mem_read_ipa_2p40(void) { fault_read32(1ull << 40); }
 static void mem_read_ipa_top(void) { fault_read32((1ull << 39) - 0x1000u); }
 static void mem_fetch_victim(void) { fault_fetch(VICTIM_PA); }
 static void mem_fetch_rtc(void) { fault_fetch(RTC_PA); }
-static void mem_fetch_gicd(void) { fault_fetch(H_GICD_BASE); }
+static void mem_fetch_gicd(void) { fault_fetch(GICD_BASE); }
 
 static void mem_pa_range(void)
 {
@@ -234,75 +234,75 @@ static void mem_last(void) { fault_read32(VICTIM_PA + 0xfff0u); }
 
 static void vgic_ownership(void)
 {
-    expect_u("gicd-typer-itlines", mmio_read32(H_GICD_TYPER) & 0x1fu, 3);
+    expect_u("gicd-typer-itlines", mmio_read32(GICD_TYPER) & 0x1fu, 3);
     /* INTID 48: enable, route, pend, activate, prioritise, configure. */
-    mmio_write32(H_GICD_ISENABLER(1), 1u << 16);
-    expect_u("spi48-isenabler1", mmio_read32(H_GICD_ISENABLER(1)), 0);
-    mmio_write64(H_GICD_IROUTER(48), 0);
-    expect_u("spi48-irouter-aff0", mmio_read64(H_GICD_IROUTER(48)), 0);
-    mmio_write64(H_GICD_IROUTER(48), 0x80000000ull); /* IRM: any CPU */
-    expect_u("spi48-irouter-irm", mmio_read64(H_GICD_IROUTER(48)), 0);
-    mmio_write32(H_GICD_IROUTER(48), 1);
-    mmio_write32(H_GICD_IROUTER(48) + 4u, 0xff);
-    expect_u("spi48-irouter-lo32", mmio_read32(H_GICD_IROUTER(48)), 0);
-    expect_u("spi48-irouter-hi32", mmio_read32(H_GICD_IROUTER(48) + 4u), 0);
-    mmio_write32(H_GICD_ISPENDR(1), 1u << 16);
-    expect_u("spi48-ispendr1", mmio_read32(H_GICD_ISPENDR(1)), 0);
-    mmio_write32(H_GICD_ISACTIVER(1), 1u << 16);
-    expect_u("spi48-isactiver1", mmio_read32(H_GICD_ISACTIVER(1)), 0);
-    mmio_write8(H_GICD_IPRIORITYR(48), 0x10);
-    expect_u("spi48-ipriorityr", mmio_read8(H_GICD_IPRIORITYR(48)), 0);
-    mmio_write32(H_GICD_ICFGR(3), 0xffffffffu);
-    expect_u("spi48-icfgr3", mmio_read32(H_GICD_ICFGR(3)), 0);
+    mmio_write32(GICD_ISENABLER(1), 1u << 16);
+    expect_u("spi48-isenabler1", mmio_read32(GICD_ISENABLER(1)), 0);
+    mmio_write64(GICD_IROUTER(48), 0);
+    expect_u("spi48-irouter-aff0", mmio_read64(GICD_IROUTER(48)), 0);
+    mmio_write64(GICD_IROUTER(48), 0x80000000ull); /* IRM: any CPU */
+    expect_u("spi48-irouter-irm", mmio_read64(GICD_IROUTER(48)), 0);
+    mmio_write32(GICD_IROUTER(48), 1);
+    mmio_write32(GICD_IROUTER(48) + 4u, 0xff);
+    expect_u("spi48-irouter-lo32", mmio_read32(GICD_IROUTER(48)), 0);
+    expect_u("spi48-irouter-hi32", mmio_read32(GICD_IROUTER(48) + 4u), 0);
+    mmio_write32(GICD_ISPENDR(1), 1u << 16);
+    expect_u("spi48-ispendr1", mmio_read32(GICD_ISPENDR(1)), 0);
+    mmio_write32(GICD_ISACTIVER(1), 1u << 16);
+    expect_u("spi48-isactiver1", mmio_read32(GICD_ISACTIVER(1)), 0);
+    mmio_write8(GICD_IPRIORITYR(48), 0x10);
+    expect_u("spi48-ipriorityr", mmio_read8(GICD_IPRIORITYR(48)), 0);
+    mmio_write32(GICD_ICFGR(3), 0xffffffffu);
+    expect_u("spi48-icfgr3", mmio_read32(GICD_ICFGR(3)), 0);
     /* Every SPI: all ones into every set-register, read back. */
     uint32_t any = 0;
     for (unsigned n = 1; n < 32; n++) {
-        mmio_write32(H_GICD_ISENABLER(n), 0xffffffffu);
-        mmio_write32(H_GICD_ISPENDR(n), 0xffffffffu);
-        mmio_write32(H_GICD_ISACTIVER(n), 0xffffffffu);
-        any |= mmio_read32(H_GICD_ISENABLER(n)) | mmio_read32(H_GICD_ISPENDR(n))
-               | mmio_read32(H_GICD_ISACTIVER(n)) | mmio_read32(H_GICD_IGROUPR(n));
+        mmio_write32(GICD_ISENABLER(n), 0xffffffffu);
+        mmio_write32(GICD_ISPENDR(n), 0xffffffffu);
+        mmio_write32(GICD_ISACTIVER(n), 0xffffffffu);
+        any |= mmio_read32(GICD_ISENABLER(n)) | mmio_read32(GICD_ISPENDR(n))
+               | mmio_read32(GICD_ISACTIVER(n)) | mmio_read32(GICD_IGROUPR(n));
     }
     expect_u("all-spis-enable-pend-active-or", any, 0);
     for (unsigned i = 32; i < 128; i++)
-        mmio_write64(H_GICD_IROUTER(i), 0x80000000ull);
+        mmio_write64(GICD_IROUTER(i), 0x80000000ull);
     any = 0;
     for (unsigned i = 32; i < 128; i++)
-        any |= (uint32_t)mmio_read64(H_GICD_IROUTER(i));
+        any |= (uint32_t)mmio_read64(GICD_IROUTER(i));
     expect_u("all-spis-irouter-or", any, 0);
     /* Its own redistributor: processor 0, the last one. */
-    expect_u("gicr0-typer", mmio_read64(H_GICR_TYPER(0)), 0x10);
+    expect_u("gicr0-typer", mmio_read64(GICR_TYPER(0)), 0x10);
 
     /* SGIs at VCPUs it does not have, in every encoding. */
     gic_open(0, 1);
-    mmio_write32(H_GICR_ISENABLER0(0), 0xffffffffu);
+    mmio_write32(GICR_ISENABLER0(0), 0xffffffffu);
     for (unsigned id = 0; id < 16; id++) {
-        icc_sgi1r(SGI1R(id, 0xfffe));                        /* Aff0 1..15 */
+        icc_sgi1r_write(SGI1R(id, 0xfffe));                        /* Aff0 1..15 */
         for (unsigned rs = 1; rs < 16; rs++)
-            icc_sgi1r(SGI1R(id, 0xffff) | SGI1R_RS(rs));      /* Aff0 16..255 */
-        icc_sgi1r(SGI1R(id, 0xffff) | SGI1R_AFF1(1));
-        icc_sgi1r(SGI1R(id, 0xffff) | SGI1R_AFF2(1));
-        icc_sgi1r(SGI1R(id, 0xffff) | SGI1R_AFF3(1));
-        icc_sgi1r(SGI1R(id, 0) | SGI1R_IRM);                  /* broadcast: all but self */
-        icc_sgi0r(SGI1R(id, 0xfffe));
-        icc_asgi1r(SGI1R(id, 0xfffe));
+            icc_sgi1r_write(SGI1R(id, 0xffff) | SGI1R_RS(rs));      /* Aff0 16..255 */
+        icc_sgi1r_write(SGI1R(id, 0xffff) | SGI1R_AFF1(1));
+        icc_sgi1r_write(SGI1R(id, 0xffff) | SGI1R_AFF2(1));
+        icc_sgi1r_write(SGI1R(id, 0xffff) | SGI1R_AFF3(1));
+        icc_sgi1r_write(SGI1R(id, 0) | SGI1R_IRM);                  /* broadcast: all but self */
+        icc_sgi0r_write(SGI1R(id, 0xfffe));
+        icc_asgi1r_write(SGI1R(id, 0xfffe));
     }
-    icc_sgi1r(~0ull);
-    icc_sgi0r(~0ull);
-    icc_asgi1r(~0ull);
-    expect_u("own-gicr-ispendr0-after-foreign-sgis", mmio_read32(H_GICR_ISPENDR0(0)), 0);
+    icc_sgi1r_write(~0ull);
+    icc_sgi0r_write(~0ull);
+    icc_asgi1r_write(~0ull);
+    expect_u("own-gicr-ispendr0-after-foreign-sgis", mmio_read32(GICR_ISPENDR0(0)), 0);
     /* Control: an SGI at itself does arrive, so the ones above were really sent. */
-    icc_sgi1r(SGI1R(7, 1));
-    uint32_t id = icc_iar1();
+    icc_sgi1r_write(SGI1R(7, 1));
+    uint32_t id = icc_iar1_read();
     if (id < 1020u)
-        icc_eoir1(id);
+        icc_eoir1_write(id);
     expect_u("self-sgi7-acknowledged", id, 7);
-    expect_u("own-gicr-ispendr0-end", mmio_read32(H_GICR_ISPENDR0(0)), 0);
+    expect_u("own-gicr-ispendr0-end", mmio_read32(GICR_ISPENDR0(0)), 0);
 }
 
-static void vgic_gicr_frame1(void) { fault_read32(H_GICR_RD(1) + 0x0008u); }
-static void vgic_gicr_frame1_sgi(void) { fault_write32(H_GICR_ISPENDR0(1)); }
-static void vgic_gicr_frame4(void) { fault_write32(H_GICR_RD(4) + 0x0014u); }
+static void vgic_gicr_frame1(void) { fault_read32(GICR_RD(1) + 0x0008u); }
+static void vgic_gicr_frame1_sgi(void) { fault_write32(GICR_ISPENDR0(1)); }
+static void vgic_gicr_frame4(void) { fault_write32(GICR_RD(4) + 0x0014u); }
 
 /* ------------------------------------------------------------------------------------- */
 /* suite "mmio": emulated-device accesses of every width and form                        */
@@ -337,21 +337,21 @@ static uint64_t ldar_w(uint64_t a)
 
 static void mmio_valid(void)
 {
-    expect_u("gicd-ctlr-ldr-w", mmio_read32(H_GICD_CTLR), 0x50);
-    __asm__ volatile("stlr %w0, [%1]" : : "r"(H_GICD_CTLR_GRP1), "r"(H_GICD_CTLR) : "memory");
-    expect_u("gicd-ctlr-stlr-ldar", ldar_w(H_GICD_CTLR), 0x52);
-    __asm__ volatile("str wzr, [%0]" : : "r"(H_GICD_CTLR) : "memory");
-    expect_u("gicd-ctlr-str-wzr", mmio_read32(H_GICD_CTLR), 0x50);
-    expect_u("gicd-irouter32-ldr-x", mmio_read64(H_GICD_IROUTER(32)), 0);
-    expect_u("gicr-typer-ldr-x", mmio_read64(H_GICR_TYPER(0)), 0x10);
+    expect_u("gicd-ctlr-ldr-w", mmio_read32(GICD_CTLR), 0x50);
+    __asm__ volatile("stlr %w0, [%1]" : : "r"(GICD_CTLR_GRP1), "r"(GICD_CTLR) : "memory");
+    expect_u("gicd-ctlr-stlr-ldar", ldar_w(GICD_CTLR), 0x52);
+    __asm__ volatile("str wzr, [%0]" : : "r"(GICD_CTLR) : "memory");
+    expect_u("gicd-ctlr-str-wzr", mmio_read32(GICD_CTLR), 0x50);
+    expect_u("gicd-irouter32-ldr-x", mmio_read64(GICD_IROUTER(32)), 0);
+    expect_u("gicr-typer-ldr-x", mmio_read64(GICR_TYPER(0)), 0x10);
     /* Byte accesses to its own SGI priorities (allowed), and sign extension. */
-    mmio_write8(H_GICR_IPRIORITYR(0, 5), 0x80);
-    mmio_write8(H_GICR_IPRIORITYR(0, 7), 0x90);
-    expect_u("gicr-ipriority5-ldrb", mmio_read8(H_GICR_IPRIORITYR(0, 5)), 0x80);
-    expect_u("gicr-ipriority4-7-ldr-w", mmio_read32(H_GICR_IPRIORITYR(0, 4)), 0x90008000u);
-    expect_u("gicr-ipriority5-ldrsb-x", ldrsb_x(H_GICR_IPRIORITYR(0, 5)), 0xffffffffffffff80ull);
-    expect_u("gicr-ipriority5-ldrsb-w", ldrsb_w(H_GICR_IPRIORITYR(0, 5)), 0xffffff80ull);
-    expect_u("gicr-ipriority4-7-ldrsw", ldrsw_x(H_GICR_IPRIORITYR(0, 4)), 0xffffffff90008000ull);
+    mmio_write8(GICR_IPRIORITYR(0, 5), 0x80);
+    mmio_write8(GICR_IPRIORITYR(0, 7), 0x90);
+    expect_u("gicr-ipriority5-ldrb", mmio_read8(GICR_IPRIORITYR(0, 5)), 0x80);
+    expect_u("gicr-ipriority4-7-ldr-w", mmio_read32(GICR_IPRIORITYR(0, 4)), 0x90008000u);
+    expect_u("gicr-ipriority5-ldrsb-x", ldrsb_x(GICR_IPRIORITYR(0, 5)), 0xffffffffffffff80ull);
+    expect_u("gicr-ipriority5-ldrsb-w", ldrsb_w(GICR_IPRIORITYR(0, 5)), 0xffffff80ull);
+    expect_u("gicr-ipriority4-7-ldrsw", ldrsw_x(GICR_IPRIORITYR(0, 4)), 0xffffffff90008000ull);
     /* Its emulated PL011 (console = "emulated"). */
     expect_u("pl011-fr-ldr-w", mmio_read32(UART_PA + 0x018u) & 0xb8u, 0x90);
     expect_u("pl011-cr-ldrh", mmio_read16(UART_PA + 0x030u), 0x300);
@@ -360,7 +360,7 @@ static void mmio_valid(void)
     static const char msg[] = "ATTACK mmio pl011-dr-strb reached the console\n";
     for (const char *p = msg; *p; p++)
         mmio_write8(UART_PA, (uint8_t)*p);
-    __asm__ volatile("ldr wzr, [%0]" : : "r"(H_GICD_CTLR) : "memory");
+    __asm__ volatile("ldr wzr, [%0]" : : "r"(GICD_CTLR) : "memory");
     SAY("gicd-ctlr-ldr-wzr completed ok");
 }
 
@@ -371,56 +371,56 @@ static void mmio_unaligned_mmu_off(void)
      * first, so the hypervisor sees it: either way it must not complete. */
     SAY("ldr-w unaligned gicd+2 mmu-off");
     exc_arm();
-    uint32_t v = mmio_read32(H_GICD_BASE + 2u);
+    uint32_t v = mmio_read32(GICD_BASE + 2u);
     if (exc_catch.caught)
         expect_exc("gicd-unaligned-mmu-off-own-exception", 0x25u);
     else
-        survived("ldr-w-unaligned-mmu-off", H_GICD_BASE + 2u, v);
+        survived("ldr-w-unaligned-mmu-off", GICD_BASE + 2u, v);
 }
 
 static void mmio_ldrh(void)
 {
     SAY("ldrh gicd-ctlr");
-    survived("ldrh", H_GICD_CTLR, mmio_read16(H_GICD_CTLR));
+    survived("ldrh", GICD_CTLR, mmio_read16(GICD_CTLR));
 }
 
 static void mmio_ldr_x(void)
 {
     SAY("ldr-x gicd-ctlr");
-    survived("ldr-x", H_GICD_CTLR, mmio_read64(H_GICD_CTLR));
+    survived("ldr-x", GICD_CTLR, mmio_read64(GICD_CTLR));
 }
 
 static void mmio_ldrb(void)
 {
     SAY("ldrb gicd-typer");
-    survived("ldrb", H_GICD_TYPER, mmio_read8(H_GICD_TYPER));
+    survived("ldrb", GICD_TYPER, mmio_read8(GICD_TYPER));
 }
 
 static void mmio_strh(void)
 {
     SAY("strh gicd-ipriorityr");
-    __asm__ volatile("strh %w0, [%1]" : : "r"(0x1010), "r"(H_GICD_IPRIORITYR(32)) : "memory");
-    survived("strh", H_GICD_IPRIORITYR(32), 0);
+    __asm__ volatile("strh %w0, [%1]" : : "r"(0x1010), "r"(GICD_IPRIORITYR(32)) : "memory");
+    survived("strh", GICD_IPRIORITYR(32), 0);
 }
 
 static void mmio_ldp(void)
 {
     uint32_t a, b;
     SAY("ldp gicd-ctlr");
-    __asm__ volatile("ldp %w0, %w1, [%2]" : "=&r"(a), "=&r"(b) : "r"(H_GICD_CTLR) : "memory");
-    survived("ldp", H_GICD_CTLR, a ^ b);
+    __asm__ volatile("ldp %w0, %w1, [%2]" : "=&r"(a), "=&r"(b) : "r"(GICD_CTLR) : "memory");
+    survived("ldp", GICD_CTLR, a ^ b);
 }
 
 static void mmio_stp(void)
 {
     SAY("stp gicd-isenabler");
-    __asm__ volatile("stp xzr, xzr, [%0]" : : "r"(H_GICD_ISENABLER(0)) : "memory");
-    survived("stp", H_GICD_ISENABLER(0), 0);
+    __asm__ volatile("stp xzr, xzr, [%0]" : : "r"(GICD_ISENABLER(0)) : "memory");
+    survived("stp", GICD_ISENABLER(0), 0);
 }
 
 static void mmio_ldr_post(void)
 {
-    uint64_t p = H_GICD_CTLR;
+    uint64_t p = GICD_CTLR;
     uint32_t v;
     SAY("ldr-post-index gicd-ctlr");
     __asm__ volatile("ldr %w0, [%1], #4" : "=r"(v), "+r"(p) : : "memory");
@@ -429,7 +429,7 @@ static void mmio_ldr_post(void)
 
 static void mmio_str_pre(void)
 {
-    uint64_t p = H_GICD_CTLR;
+    uint64_t p = GICD_CTLR;
     SAY("str-pre-index gicd-ctlr");
     __asm__ volatile("str wzr, [%0, #4]!" : "+r"(p) : : "memory");
     survived("str-pre-index", p, 0);
@@ -439,34 +439,34 @@ static void mmio_ldxr(void)
 {
     uint32_t v;
     SAY("ldxr gicd-ctlr");
-    __asm__ volatile("ldxr %w0, [%1]" : "=r"(v) : "r"(H_GICD_CTLR) : "memory");
-    survived("ldxr", H_GICD_CTLR, v);
+    __asm__ volatile("ldxr %w0, [%1]" : "=r"(v) : "r"(GICD_CTLR) : "memory");
+    survived("ldxr", GICD_CTLR, v);
 }
 
 static void mmio_stxr(void)
 {
     uint32_t st;
     SAY("stxr gicd-ctlr");
-    __asm__ volatile("stxr %w0, wzr, [%1]" : "=&r"(st) : "r"(H_GICD_CTLR) : "memory");
+    __asm__ volatile("stxr %w0, wzr, [%1]" : "=&r"(st) : "r"(GICD_CTLR) : "memory");
     /* Without a preceding load-exclusive the store may fail without any access
      * (QEMU does that): status 1 and nothing written is a correct outcome too. */
     if (st == 1)
         SAY("stxr failed status=1 no-access ok");
     else
-        survived("stxr", H_GICD_CTLR, st);
+        survived("stxr", GICD_CTLR, st);
 }
 
 static void mmio_ldr_q(void)
 {
     SAY("ldr-q0 gicd-ctlr");
-    __asm__ volatile("ldr q0, [%0]" : : "r"(H_GICD_CTLR) : "memory");
-    survived("ldr-q0", H_GICD_CTLR, 0);
+    __asm__ volatile("ldr q0, [%0]" : : "r"(GICD_CTLR) : "memory");
+    survived("ldr-q0", GICD_CTLR, 0);
 }
 
 static void mmio_dc_civac(void)
 {
     SAY("dc-civac gicd");
-    __asm__ volatile("dc civac, %0" : : "r"(H_GICD_CTLR) : "memory");
+    __asm__ volatile("dc civac, %0" : : "r"(GICD_CTLR) : "memory");
     /* A cache maintenance operation accesses no data: QEMU performs it without any
      * stage-2 check. Hardware may report a stage-2 abort (ISS.CM) instead. */
     SAY("dc-civac completed, no data access ok");
@@ -476,20 +476,20 @@ static void mmio_unaligned_w(void)
 {
     mmu_on_flat_normal();
     SAY("mmu-on ldr-w unaligned gicd+2");
-    survived("ldr-w-unaligned", H_GICD_BASE + 2u, mmio_read32(H_GICD_BASE + 2u));
+    survived("ldr-w-unaligned", GICD_BASE + 2u, mmio_read32(GICD_BASE + 2u));
 }
 
 static void mmio_unaligned_x(void)
 {
     mmu_on_flat_normal();
     SAY("mmu-on ldr-x unaligned irouter32+4");
-    survived("ldr-x-unaligned", H_GICD_IROUTER(32) + 4u, mmio_read64(H_GICD_IROUTER(32) + 4u));
+    survived("ldr-x-unaligned", GICD_IROUTER(32) + 4u, mmio_read64(GICD_IROUTER(32) + 4u));
 }
 
 static void mmio_gicr_ldrh(void)
 {
     SAY("ldrh gicr-waker");
-    survived("ldrh", H_GICR_WAKER(0), mmio_read16(H_GICR_WAKER(0)));
+    survived("ldrh", GICR_WAKER(0), mmio_read16(GICR_WAKER(0)));
 }
 
 static void mmio_pl011_ldr_x(void)
@@ -572,7 +572,7 @@ static void psci_abuse(void)
     expect_s("cpu-on-entry-hyp-image", smc_call(PSCI_CPU_ON, 1, HYP_IMAGE, 0).x0, PSCI_INVALID_ADDRESS);
     expect_s("cpu-on-entry-2p40", smc_call(PSCI_CPU_ON, 1, 1ull << 40, 0).x0, PSCI_INVALID_ADDRESS);
     expect_s("cpu-on-entry-all-ones", smc_call(PSCI_CPU_ON, 1, ~0ull, 0).x0, PSCI_INVALID_ADDRESS);
-    expect_s("cpu-on-entry-gicd", smc_call(PSCI_CPU_ON, 1, H_GICD_BASE, 0).x0, PSCI_INVALID_ADDRESS);
+    expect_s("cpu-on-entry-gicd", smc_call(PSCI_CPU_ON, 1, GICD_BASE, 0).x0, PSCI_INVALID_ADDRESS);
     expect_s("affinity-info-vcpu1-still-off", smc_call(PSCI_AFFINITY_INFO, 1, 0, 0).x0, PSCI_AFF_OFF);
     /* Start VCPU 1 for real, then again while it starts or runs. */
     expect_s("cpu-on-vcpu1", smc_call(PSCI_CPU_ON, 1, entry, 0xc0ffee).x0, PSCI_SUCCESS);
@@ -695,7 +695,7 @@ static void hc_abuse(void)
         { "write-victim-pa", VICTIM_PA, 16 },
         { "write-hyp-image", HYP_IMAGE, 16 },
         { "write-hyp-reserved-top", 0x4ffff000ull, 16 },
-        { "write-gicd", H_GICD_BASE, 16 },
+        { "write-gicd", GICD_BASE, 16 },
         { "write-uart", UART_PA, 16 },
         { "write-straddle-ram0-end", RAM0_END - 8u, 16 },
         { "write-straddle-ram1-end", RAM1_END - 8u, 16 },
@@ -794,11 +794,11 @@ static void impdef_result(const char *what, uint64_t value)
 static void sysreg_abuse(void)
 {
     gic_open(0, 1);
-    icc_sgi1r(~0ull);
-    icc_sgi0r(~0ull);
-    icc_asgi1r(~0ull);
+    icc_sgi1r_write(~0ull);
+    icc_sgi0r_write(~0ull);
+    icc_asgi1r_write(~0ull);
     for (unsigned i = 0; i < 2000; i++)
-        icc_sgi1r(((uint64_t)rnd() << 32 | rnd()) & ~(uint64_t)0xffff); /* empty target lists */
+        icc_sgi1r_write(((uint64_t)rnd() << 32 | rnd()) & ~(uint64_t)0xffff); /* empty target lists */
     SAY("icc-sgi1r-all-ones-and-random done ok");
     uint64_t v = 0;
     /* Write-only: an MRS is UNDEFINED architecturally; the hypervisor makes it read 0
@@ -892,16 +892,16 @@ static void storm(void)
     /* WFI with an interrupt pending but masked (virtual timer fired, PSTATE.I set):
      * architecturally it never sleeps. */
     gic_open(0, 1);
-    mmio_write32(H_GICR_ISENABLER0(0), 1u << VTIMER_INTID);
+    mmio_write32(GICR_ISENABLER0(0), 1u << VTIMER_INTID);
     vtimer_arm_ticks(0);
     t0 = read_cntvct();
     for (unsigned i = 0; i < 1000000u; i++)
         __asm__ volatile("wfi" : : : "memory");
     t1 = read_cntvct();
     vtimer_disable();
-    uint32_t id = icc_iar1();
+    uint32_t id = icc_iar1_read();
     if (id < 1020u)
-        icc_eoir1(id);
+        icc_eoir1_write(id);
     SAY("wfi-with-masked-pending x1000000 ticks=%lu ok", t1 - t0);
 
     /* WFI that really halts, woken by its own virtual timer a few microseconds later:
@@ -911,11 +911,11 @@ static void storm(void)
     for (unsigned i = 0; i < 20000u; i++) {
         vtimer_arm_ticks(100);
         __asm__ volatile("wfi" : : : "memory");
-        id = icc_iar1();
+        id = icc_iar1_read();
         if (id < 1020u) {
             woken++;
             vtimer_disable();
-            icc_eoir1(id);
+            icc_eoir1_write(id);
         }
     }
     vtimer_disable();
@@ -933,12 +933,12 @@ static void storm(void)
     unsigned got = 0, late = 0, wrong = 0, first_bad = ~0u;
     t0 = read_cntvct();
     for (unsigned i = 0; i < 50000u; i++) {
-        icc_sgi1r(SGI1R(i & 15u, 1));
-        id = icc_iar1();
+        icc_sgi1r_write(SGI1R(i & 15u, 1));
+        id = icc_iar1_read();
         if (id >= 1020u) {
             /* Not there yet: look once more after another exit. */
             (void)hv_version();
-            id = icc_iar1();
+            id = icc_iar1_read();
             if (id < 1020u)
                 late++;
         }
@@ -946,7 +946,7 @@ static void storm(void)
             got++;
             if (id != (i & 15u))
                 wrong++;
-            icc_eoir1(id);
+            icc_eoir1_write(id);
         }
         if ((id >= 1020u || id != (i & 15u)) && first_bad == ~0u)
             first_bad = i;
@@ -964,16 +964,16 @@ static void storm(void)
     unsigned again_ok = 0;
     for (unsigned r = 0; r < 8; r++) {
         const uint32_t k = 8u + r;
-        icc_sgi1r(SGI1R(k, 1));
-        uint32_t first = icc_iar1();
+        icc_sgi1r_write(SGI1R(k, 1));
+        uint32_t first = icc_iar1_read();
         delay_us(3000);
         if (first < 1020u)
-            icc_eoir1(first);
-        uint32_t act = mmio_read32(H_GICR_ISACTIVER0(0));
-        icc_sgi1r(SGI1R(k, 1));
-        uint32_t again = icc_iar1();
+            icc_eoir1_write(first);
+        uint32_t act = mmio_read32(GICR_ISACTIVER0(0));
+        icc_sgi1r_write(SGI1R(k, 1));
+        uint32_t again = icc_iar1_read();
         if (again < 1020u)
-            icc_eoir1(again);
+            icc_eoir1_write(again);
         if (first == k && again == k && (act & (1u << k)) == 0)
             again_ok++;
         else
@@ -992,7 +992,7 @@ static void storm(void)
 static void vtimer_ppi_disabled(void)
 {
     /* The redistributor's reset state: SGIs enabled, PPIs (27 included) disabled. */
-    expect_u("gicr0-isenabler0-ppi27", mmio_read32(H_GICR_ISENABLER0(0)) & (1u << VTIMER_INTID), 0);
+    expect_u("gicr0-isenabler0-ppi27", mmio_read32(GICR_ISENABLER0(0)) & (1u << VTIMER_INTID), 0);
     SAY("arming the virtual timer, PPI 27 disabled");
     vtimer_arm_ticks(us_to_ticks(100));
     uint64_t t0 = read_cntvct();
@@ -1016,23 +1016,23 @@ static void vtimer_ppi_disabled(void)
 static void lrs_overflow(void)
 {
     gic_open(0, 1);
-    mmio_write32(H_GICR_ISENABLER0(0), 0xffffffffu);
+    mmio_write32(GICR_ISENABLER0(0), 0xffffffffu);
     /* Eight PPIs (16-23) and eight SGIs pending at once, IRQs masked at PSTATE: the
      * hypervisor holds what does not fit in its list registers and asks for an underflow
      * maintenance interrupt to refill them as the guest acknowledges. */
-    mmio_write32(H_GICR_ISPENDR0(0), 0x00ff0000u);
+    mmio_write32(GICR_ISPENDR0(0), 0x00ff0000u);
     for (unsigned id = 0; id < 8; id++)
-        icc_sgi1r(SGI1R(id, 1));
+        icc_sgi1r_write(SGI1R(id, 1));
     SAY("16 interrupts pending, acknowledging them with IRQs masked");
     uint32_t got = 0, mask = 0;
     for (unsigned n = 0; n < 64; n++) {
-        uint32_t id = icc_iar1();
+        uint32_t id = icc_iar1_read();
         if (id >= 1020u)
             break;
         got++;
         if (id < 32u)
             mask |= 1u << id;
-        icc_eoir1(id);
+        icc_eoir1_write(id);
     }
     SAY("acknowledged=%u mask=0x%x %s", got, mask, (got == 16 && mask == 0x00ff00ffu) ? "ok" : "BAD want 16 0xff00ff");
 }

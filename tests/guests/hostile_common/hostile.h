@@ -1,5 +1,5 @@
 /* tests/guests/hostile_common/hostile.h: helpers shared by the hostile-guest tests (victim,
- * hostile, restarter): GICv3 addresses of QEMU virt, ICC_* accessors, raw SMC/HVC calls,
+ * hostile, restarter): the GIC of irq_common/gic.h opened the hostile way, raw SMC calls,
  * guest-local exception vectors (vectors.inc.S) with a "catch the next synchronous
  * exception" facility, and a minimal flattened-device-tree reader for /chosen/bootargs.
  * Not a guest itself (not in GUEST_NAMES): users include it from their main.c, and
@@ -8,129 +8,7 @@
 #define HOSTILE_COMMON_HOSTILE_H
 
 #include "guest.h"
-
-/* ---- GICv3 as every VM sees it (docs/configuration.md, platform qemu-aarch64) ---- */
-#define H_GICD_BASE         0x08000000ull
-#define H_GICD_CTLR         (H_GICD_BASE + 0x0000u)
-#define H_GICD_TYPER        (H_GICD_BASE + 0x0004u)
-#define H_GICD_IGROUPR(n)   (H_GICD_BASE + 0x0080u + 4u * (n))
-#define H_GICD_ISENABLER(n) (H_GICD_BASE + 0x0100u + 4u * (n))
-#define H_GICD_ICENABLER(n) (H_GICD_BASE + 0x0180u + 4u * (n))
-#define H_GICD_ISPENDR(n)   (H_GICD_BASE + 0x0200u + 4u * (n))
-#define H_GICD_ICPENDR(n)   (H_GICD_BASE + 0x0280u + 4u * (n))
-#define H_GICD_ISACTIVER(n) (H_GICD_BASE + 0x0300u + 4u * (n))
-#define H_GICD_IPRIORITYR(i) (H_GICD_BASE + 0x0400u + (i))
-#define H_GICD_ICFGR(n)     (H_GICD_BASE + 0x0c00u + 4u * (n))
-#define H_GICD_IROUTER(i)   (H_GICD_BASE + 0x6000u + 8u * (i))
-#define H_GICD_CTLR_GRP1    (1u << 1)
-
-#define H_GICR_BASE         0x080a0000ull
-#define H_GICR_STRIDE       0x20000u
-#define H_GICR_RD(v)        (H_GICR_BASE + (uint64_t)H_GICR_STRIDE * (v))
-#define H_GICR_TYPER(v)     (H_GICR_RD(v) + 0x0008u)
-#define H_GICR_WAKER(v)     (H_GICR_RD(v) + 0x0014u)
-#define H_GICR_SGI(v)       (H_GICR_RD(v) + 0x10000u)
-#define H_GICR_ISENABLER0(v) (H_GICR_SGI(v) + 0x0100u)
-#define H_GICR_ICENABLER0(v) (H_GICR_SGI(v) + 0x0180u)
-#define H_GICR_ISPENDR0(v)  (H_GICR_SGI(v) + 0x0200u)
-#define H_GICR_ICPENDR0(v)  (H_GICR_SGI(v) + 0x0280u)
-#define H_GICR_ISACTIVER0(v) (H_GICR_SGI(v) + 0x0300u)
-#define H_GICR_IPRIORITYR(v, i) (H_GICR_SGI(v) + 0x0400u + (i))
-
-#define H_INTID_SPURIOUS    1023u
-
-static inline uint8_t mmio_read8(uint64_t a)
-{
-    uint8_t v;
-    __asm__ volatile("ldrb %w0, [%1]" : "=r"(v) : "r"(a) : "memory");
-    return v;
-}
-
-static inline void mmio_write8(uint64_t a, uint8_t v)
-{
-    __asm__ volatile("strb %w0, [%1]" : : "r"(v), "r"(a) : "memory");
-}
-
-static inline uint16_t mmio_read16(uint64_t a)
-{
-    uint16_t v;
-    __asm__ volatile("ldrh %w0, [%1]" : "=r"(v) : "r"(a) : "memory");
-    return v;
-}
-
-static inline uint64_t mmio_read64(uint64_t a)
-{
-    uint64_t v;
-    __asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(a) : "memory");
-    return v;
-}
-
-static inline void mmio_write64(uint64_t a, uint64_t v)
-{
-    __asm__ volatile("str %0, [%1]" : : "r"(v), "r"(a) : "memory");
-}
-
-/* ---- GIC CPU interface (ICC_* at EL1; the ICV_* ones under a hypervisor) ---- */
-static inline void icc_pmr(uint64_t v)
-{
-    __asm__ volatile("msr S3_0_C4_C6_0, %0" : : "r"(v) : "memory");
-}
-
-static inline void icc_igrpen1(uint64_t v)
-{
-    __asm__ volatile("msr S3_0_C12_C12_7, %0\n\tisb" : : "r"(v) : "memory");
-}
-
-static inline uint32_t icc_iar1(void)
-{
-    uint64_t v;
-    __asm__ volatile("mrs %0, S3_0_C12_C12_0" : "=r"(v) : : "memory");
-    return (uint32_t)(v & 0xffffffu);
-}
-
-static inline void icc_eoir1(uint32_t id)
-{
-    __asm__ volatile("msr S3_0_C12_C12_1, %0\n\tisb" : : "r"((uint64_t)id) : "memory");
-}
-
-static inline uint64_t icc_rpr(void)
-{
-    uint64_t v;
-    __asm__ volatile("mrs %0, S3_0_C12_C11_3" : "=r"(v) : : "memory");
-    return v;
-}
-
-static inline void icc_sgi1r(uint64_t v)
-{
-    __asm__ volatile("msr S3_0_C12_C11_5, %0\n\tisb" : : "r"(v) : "memory");
-}
-
-static inline void icc_asgi1r(uint64_t v)
-{
-    __asm__ volatile("msr S3_0_C12_C11_6, %0\n\tisb" : : "r"(v) : "memory");
-}
-
-static inline void icc_sgi0r(uint64_t v)
-{
-    __asm__ volatile("msr S3_0_C12_C11_7, %0\n\tisb" : : "r"(v) : "memory");
-}
-
-#define SGI1R(intid, targets) ((((uint64_t)(intid) & 0xfu) << 24) | ((uint64_t)(targets) & 0xffffu))
-#define SGI1R_AFF1(a)  ((uint64_t)((a) & 0xffu) << 16)
-#define SGI1R_AFF2(a)  ((uint64_t)((a) & 0xffu) << 32)
-#define SGI1R_AFF3(a)  ((uint64_t)((a) & 0xffu) << 48)
-#define SGI1R_RS(rs)   ((uint64_t)((rs) & 0xfu) << 44)
-#define SGI1R_IRM      (1ull << 40)
-
-static inline void irqs_unmask(void)
-{
-    __asm__ volatile("msr daifclr, #2\n\tisb" : : : "memory");
-}
-
-static inline void irqs_mask(void)
-{
-    __asm__ volatile("msr daifset, #2\n\tisb" : : : "memory");
-}
+#include "../irq_common/gic.h"
 
 /* Opens this VCPU's GIC CPU interface: redistributor awake, every priority accepted,
  * group 1 on at the CPU interface and (if `dist`) at the distributor. */
@@ -138,38 +16,17 @@ static inline void gic_open(unsigned vcpu, int dist)
 {
     uint32_t spins = 0;
 
-    mmio_write32(H_GICR_WAKER(vcpu), 0);
-    while ((mmio_read32(H_GICR_WAKER(vcpu)) & 4u) && spins < 100000u)
+    mmio_write32(GICR_WAKER(vcpu), 0);
+    while ((mmio_read32(GICR_WAKER(vcpu)) & GICR_WAKER_CASLEEP) && spins < 100000u)
         spins++;
     if (dist)
-        mmio_write32(H_GICD_CTLR, H_GICD_CTLR_GRP1);
-    icc_pmr(0xff);
-    icc_igrpen1(1);
+        mmio_write32(GICD_CTLR, GICD_CTLR_GRP1);
+    icc_pmr_write(0xff);
+    icc_igrpen1_write(1);
 }
 
-/* ---- raw SMCCC calls ---- */
-static inline struct hvc_ret smc_call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-    register uint64_t x0 __asm__("x0") = fid;
-    register uint64_t x1 __asm__("x1") = a1;
-    register uint64_t x2 __asm__("x2") = a2;
-    register uint64_t x3 __asm__("x3") = a3;
-    __asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
-    struct hvc_ret r = { (int64_t)x0, x1, x2, x3 };
-    return r;
-}
-
-/* hvc_call with the full 64-bit x0 (guest.h's takes a 32-bit function ID). */
-static inline struct hvc_ret hvc_call64(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-    register uint64_t x0 __asm__("x0") = fid;
-    register uint64_t x1 __asm__("x1") = a1;
-    register uint64_t x2 __asm__("x2") = a2;
-    register uint64_t x3 __asm__("x3") = a3;
-    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
-    struct hvc_ret r = { (int64_t)x0, x1, x2, x3 };
-    return r;
-}
+/* ---- raw SMCCC call through SMC (hvc_call64 in guest.h is the HVC one) ---- */
+GUEST_SMCCC_CALL(smc_call, "smc #0")
 
 /* ---- guest-local exception vectors (vectors.inc.S) ---- */
 struct exc_frame {

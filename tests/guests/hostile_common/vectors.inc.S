@@ -4,6 +4,8 @@
  * exc_dispatch(frame, vector offset) (hostile.h, HOSTILE_IMPL), restores the possibly
  * changed frame and returns with eret, so a handler can skip a faulting instruction. */
 
+#include "../common/asm.inc.S"
+
 #define EXC_FRAME_SIZE 272
 
 .macro hventry off
@@ -36,20 +38,8 @@ hostile_vectors:
     hventry 0x780
 
 hostile_exc_common:
-    stp     x2, x3, [sp, #16]
-    stp     x4, x5, [sp, #32]
-    stp     x6, x7, [sp, #48]
-    stp     x8, x9, [sp, #64]
-    stp     x10, x11, [sp, #80]
-    stp     x12, x13, [sp, #96]
-    stp     x14, x15, [sp, #112]
-    stp     x16, x17, [sp, #128]
-    stp     x18, x19, [sp, #144]
-    stp     x20, x21, [sp, #160]
-    stp     x22, x23, [sp, #176]
-    stp     x24, x25, [sp, #192]
-    stp     x26, x27, [sp, #208]
-    stp     x28, x29, [sp, #224]
+    stp_seq sp, 16, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15, \
+                    x16, x17, x18, x19, x20, x21, x22, x23, x24, x25, x26, x27, x28, x29
     str     x30, [sp, #240]
     mrs     x1, elr_el1
     mrs     x2, spsr_el1
@@ -60,21 +50,9 @@ hostile_exc_common:
     ldp     x1, x2, [sp, #248]
     msr     elr_el1, x1
     msr     spsr_el1, x2
-    ldp     x2, x3, [sp, #16]
-    ldp     x4, x5, [sp, #32]
-    ldp     x6, x7, [sp, #48]
-    ldp     x8, x9, [sp, #64]
-    ldp     x10, x11, [sp, #80]
-    ldp     x12, x13, [sp, #96]
-    ldp     x14, x15, [sp, #112]
-    ldp     x16, x17, [sp, #128]
-    ldp     x18, x19, [sp, #144]
-    ldp     x20, x21, [sp, #160]
-    ldp     x22, x23, [sp, #176]
-    ldp     x24, x25, [sp, #192]
-    ldp     x26, x27, [sp, #208]
-    ldp     x28, x29, [sp, #224]
     ldr     x30, [sp, #240]
+    ldp_seq sp, 16, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15, \
+                    x16, x17, x18, x19, x20, x21, x22, x23, x24, x25, x26, x27, x28, x29
     ldp     x0, x1, [sp, #0]
     add     sp, sp, #EXC_FRAME_SIZE
     eret
@@ -82,8 +60,7 @@ hostile_exc_common:
     .global exc_install
     .type   exc_install, %function
 exc_install:
-    adrp    x0, hostile_vectors
-    add     x0, x0, #:lo12:hostile_vectors
+    adr_abs x0, hostile_vectors
     msr     vbar_el1, x0
     isb
     ret

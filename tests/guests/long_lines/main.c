@@ -27,29 +27,12 @@ static unsigned append(unsigned n, const char *s)
 
 static unsigned append_dec(unsigned n, uint64_t v)
 {
-    char tmp[24];
-    int len = 0;
+    char tmp[GUEST_DIGITS_MAX];
+    int len = digits_reversed(tmp, v, 10);
 
-    do {
-        tmp[len++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0u);
     while (len > 0)
         line[n++] = tmp[--len];
     return n;
-}
-
-/* Sleep `us` in WFI until the virtual timer fires, with PSTATE.I set (start.S leaves IRQs
- * masked): the pending timer interrupt ends WFI and is then acknowledged by hand. */
-static void sleep_us(uint64_t us)
-{
-    vtimer_arm_us(us);
-    while (!(vtimer_ctl() & CNTV_CTL_ISTATUS))
-        wfi();
-    uint32_t intid = icc_iar1_read();
-    vtimer_disable();
-    if (intid != INTID_SPURIOUS)
-        icc_eoir1_write(intid);
 }
 
 void guest_main(unsigned vcpu, uint64_t x0)
@@ -63,10 +46,11 @@ void guest_main(unsigned vcpu, uint64_t x0)
         info.vm = 0;
     const char c = (char)('A' + (info.vm % 26u));
 
-    gic_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
+    mmio_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
     gic_cpu_init(0, 1u << VTIMER_INTID);
     printf("LL-START vm=%lu char=%c\n", info.vm, c);
-    sleep_us(START_US);
+    /* PSTATE.I is set (start.S leaves IRQs masked): the timer interrupt only ends WFI. */
+    (void)vtimer_sleep_masked(START_US, NULL);
 
     for (unsigned k = 0; k < LINES; k++) {
         unsigned n = append(0, "LL vm=");

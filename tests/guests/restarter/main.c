@@ -55,11 +55,11 @@ static void secondary(unsigned vcpu, uint64_t ctx)
 {
     (void)ctx;
     gic_open(vcpu, 0);
-    mmio_write32(H_GICR_ISENABLER0(vcpu), 0xffffffffu);
+    mmio_write32(GICR_ISENABLER0(vcpu), 0xffffffffu);
     uint64_t t0 = read_cntvct();
     uint32_t id = 1023;
     while (id >= 1020u && read_cntvct() - t0 < us_to_ticks(WAIT_US)) {
-        id = icc_iar1(); /* acknowledged, never ended: stays active */
+        id = icc_iar1_read(); /* acknowledged, never ended: stays active */
         if (id >= 1020u)
             (void)hv_yield();
     }
@@ -79,31 +79,31 @@ static void check_clean(void)
 {
     want("data-marker", marker, MARKER);
     want("ram-probe", *(volatile uint64_t *)PROBE, 0);
-    want("gicd-ctlr", mmio_read32(H_GICD_CTLR), 0x50);
-    want("gicd-isenabler1", mmio_read32(H_GICD_ISENABLER(1)), 0);
-    want("gicd-ispendr1", mmio_read32(H_GICD_ISPENDR(1)), 0);
-    want("gicd-isactiver1", mmio_read32(H_GICD_ISACTIVER(1)), 0);
-    want("gicd-ipriority49", mmio_read8(H_GICD_IPRIORITYR(OWN_SPI)), 0);
-    want("gicd-irouter49", mmio_read64(H_GICD_IROUTER(OWN_SPI)), 0);
+    want("gicd-ctlr", mmio_read32(GICD_CTLR), 0x50);
+    want("gicd-isenabler1", mmio_read32(GICD_ISENABLER(1)), 0);
+    want("gicd-ispendr1", mmio_read32(GICD_ISPENDR(1)), 0);
+    want("gicd-isactiver1", mmio_read32(GICD_ISACTIVER(1)), 0);
+    want("gicd-ipriority49", mmio_read8(GICD_IPRIORITYR(OWN_SPI)), 0);
+    want("gicd-irouter49", mmio_read64(GICD_IROUTER(OWN_SPI)), 0);
     for (unsigned n = 2; n < 4; n++) {
-        want("gicd-ispendr2-3", mmio_read32(H_GICD_ISPENDR(n)), 0);
-        want("gicd-isactiver2-3", mmio_read32(H_GICD_ISACTIVER(n)), 0);
+        want("gicd-ispendr2-3", mmio_read32(GICD_ISPENDR(n)), 0);
+        want("gicd-isactiver2-3", mmio_read32(GICD_ISACTIVER(n)), 0);
     }
     for (unsigned v = 0; v < 2; v++) {
-        want(v ? "gicr1-ispendr0" : "gicr0-ispendr0", mmio_read32(H_GICR_ISPENDR0(v)), 0);
-        want(v ? "gicr1-isactiver0" : "gicr0-isactiver0", mmio_read32(H_GICR_ISACTIVER0(v)), 0);
-        want(v ? "gicr1-isenabler0" : "gicr0-isenabler0", mmio_read32(H_GICR_ISENABLER0(v)), 0xffff);
-        want(v ? "gicr1-waker" : "gicr0-waker", mmio_read32(H_GICR_WAKER(v)), 6);
+        want(v ? "gicr1-ispendr0" : "gicr0-ispendr0", mmio_read32(GICR_ISPENDR0(v)), 0);
+        want(v ? "gicr1-isactiver0" : "gicr0-isactiver0", mmio_read32(GICR_ISACTIVER0(v)), 0);
+        want(v ? "gicr1-isenabler0" : "gicr0-isenabler0", mmio_read32(GICR_ISENABLER0(v)), 0xffff);
+        want(v ? "gicr1-waker" : "gicr0-waker", mmio_read32(GICR_WAKER(v)), 6);
         uint32_t prio = 0;
         for (unsigned i = 0; i < 32; i += 4)
-            prio |= mmio_read32(H_GICR_IPRIORITYR(v, i));
+            prio |= mmio_read32(GICR_IPRIORITYR(v, i));
         want(v ? "gicr1-ipriority-or" : "gicr0-ipriority-or", prio, 0);
     }
     want("cntv-ctl", vtimer_ctl() & 3u, 0);
-    want("icc-rpr", icc_rpr() & 0xffu, 0xff);
+    want("icc-rpr", icc_rpr_read() & 0xffu, 0xff);
     want("vcpu1-affinity", (uint64_t)psci_affinity_info(1, 0), PSCI_AFF_OFF);
     gic_open(0, 1);
-    want("icc-iar1", icc_iar1(), H_INTID_SPURIOUS);
+    want("icc-iar1", icc_iar1_read(), INTID_SPURIOUS);
 }
 
 static void leave_mess(void)
@@ -112,40 +112,40 @@ static void leave_mess(void)
     *(volatile uint64_t *)PROBE = 0x1234567890abcdefull;
 
     /* SPI 49: enabled, high priority, routed to VCPU 1, pending. */
-    mmio_write8(H_GICD_IPRIORITYR(OWN_SPI), 0x10);
-    mmio_write64(H_GICD_IROUTER(OWN_SPI), 1);
-    mmio_write32(H_GICD_ISENABLER(1), SPI_BIT);
-    mmio_write32(H_GICD_ISPENDR(1), SPI_BIT);
-    want("spi49-took-pending", mmio_read32(H_GICD_ISPENDR(1)) & SPI_BIT, SPI_BIT);
+    mmio_write8(GICD_IPRIORITYR(OWN_SPI), 0x10);
+    mmio_write64(GICD_IROUTER(OWN_SPI), 1);
+    mmio_write32(GICD_ISENABLER(1), SPI_BIT);
+    mmio_write32(GICD_ISPENDR(1), SPI_BIT);
+    want("spi49-took-pending", mmio_read32(GICD_ISPENDR(1)) & SPI_BIT, SPI_BIT);
 
     /* Own private interrupts: all enabled, priorities set, a PPI pending. At most four
      * interrupts per VCPU are pending or active at once here -- the list registers of
      * QEMU's GICv3 -- so that this test is about restarts; more than that is
      * hostile_lrs's subject. */
-    mmio_write32(H_GICR_ISENABLER0(0), 0xffffffffu);
+    mmio_write32(GICR_ISENABLER0(0), 0xffffffffu);
     for (unsigned i = 0; i < 32; i++)
-        mmio_write8(H_GICR_IPRIORITYR(0, i), (uint8_t)(i == VTIMER_INTID ? 0x80 : (i < 16 ? 0x00 : 0xa0)));
-    mmio_write32(H_GICR_ISPENDR0(0), 1u << 16);
+        mmio_write8(GICR_IPRIORITYR(0, i), (uint8_t)(i == VTIMER_INTID ? 0x80 : (i < 16 ? 0x00 : 0xa0)));
+    mmio_write32(GICR_ISPENDR0(0), 1u << 16);
 
     /* The virtual timer fires (hardware-linked interrupt) and is acknowledged, not ended. */
     vtimer_arm_ticks(0);
     uint64_t t0 = read_cntvct();
     uint32_t id = 1023;
     for (;;) {
-        id = icc_iar1();
+        id = icc_iar1_read();
         if (id == VTIMER_INTID || read_cntvct() - t0 > us_to_ticks(WAIT_US))
             break;
         if (id < 1020u && id != 16u)
-            icc_eoir1(id);
+            icc_eoir1_write(id);
     }
     if (id != VTIMER_INTID)
         printf("RESTART timer-lost n=%u last=%u\n", start_n, id);
     /* An SGI of higher priority preempts it: two active interrupts. */
-    icc_sgi1r(SGI1R(3, 1));
-    id = icc_iar1();
+    icc_sgi1r_write(SGI1R(3, 1));
+    id = icc_iar1_read();
     if (id != 3u)
         printf("RESTART BAD n=%u sgi3 not acknowledged: %u\n", start_n, id);
-    icc_sgi1r(SGI1R(1, 1)); /* pending under the active ones, with PPI 16 */
+    icc_sgi1r_write(SGI1R(1, 1)); /* pending under the active ones, with PPI 16 */
 
     /* VCPU 1: started, takes one interrupt, the SGIs from here pending on top. */
     sec_ready = 0;
@@ -153,7 +153,7 @@ static void leave_mess(void)
     if (r != PSCI_SUCCESS)
         printf("RESTART BAD n=%u cpu_on=%ld\n", start_n, r);
     for (unsigned s = 1; s < 3; s++)
-        icc_sgi1r(SGI1R(s, 2));
+        icc_sgi1r_write(SGI1R(s, 2));
     t0 = read_cntvct();
     while (!sec_ready && read_cntvct() - t0 < us_to_ticks(WAIT_US))
         (void)hv_yield();

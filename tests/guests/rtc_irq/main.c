@@ -41,11 +41,11 @@ void guest_main(unsigned vcpu, uint64_t x0)
         return;
     }
     irq_vectors_install();
-    gic_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
+    mmio_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
     gic_cpu_init(0u, 0u);
-    gic_write64(GICD_IROUTER(INTID_RTC), 0u);       /* to VCPU 0 */
-    gic_write32(GICD_ISENABLER(INTID_RTC / 32u), 1u << (INTID_RTC % 32u));
-    printf("RTC enabled=%u\n", (unsigned)((gic_read32(GICD_ISENABLER(1u)) >> 2) & 1u));
+    mmio_write64(GICD_IROUTER(INTID_RTC), 0u);       /* to VCPU 0 */
+    mmio_write32(GICD_ISENABLER(INTID_RTC / 32u), 1u << (INTID_RTC % 32u));
+    printf("RTC enabled=%u\n", (unsigned)((mmio_read32(GICD_ISENABLER(1u)) >> 2) & 1u));
 
     mmio_write32(RTC_CR, 1u);
     mmio_write32(RTC_ICR, 1u);

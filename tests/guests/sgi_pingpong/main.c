@@ -47,43 +47,27 @@ static void on_sgi(unsigned v, uint32_t intid)
     }
 }
 
-static void on_timer(unsigned v)
+static void on_irq(uint32_t intid)
 {
-    const uint64_t ctl = vtimer_ctl();
+    const unsigned v = current_vcpu() % NVCPUS;
 
-    /* Only an expiry of the timer as armed now counts; a late one of a timer since
-     * disabled or re-armed is ignored. */
-    if ((ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK | CNTV_CTL_ISTATUS)) ==
-        (CNTV_CTL_ENABLE | CNTV_CTL_ISTATUS)) {
-        vtimer_disable();
-        timer_fired[v]++;
+    if (intid < 16u) {
+        on_sgi(v, intid);
+    } else if (intid == VTIMER_INTID) {
+        if (vtimer_take_expiry())
+            timer_fired[v]++;
+        else
+            timer_stale[v]++;
     } else {
-        timer_stale[v]++;
+        other_count[v]++;
+        other_last[v] = intid;
     }
 }
 
 void irq_dispatch(void)
 {
-    const unsigned v = current_vcpu() % NVCPUS;
-
-    for (unsigned handled = 0;; handled++) {
-        uint32_t intid = icc_iar1_read();
-
-        if (intid == INTID_SPURIOUS) {
-            if (handled == 0u)
-                spurious[v]++;
-            break;
-        }
-        if (intid < 16u) {
-            on_sgi(v, intid);
-        } else if (intid == VTIMER_INTID) {
-            on_timer(v);
-        } else {
-            other_count[v]++;
-            other_last[v] = intid;
-        }
-        icc_eoir1_write(intid);
-    }
+    if (irq_handle_pending(on_irq) == 0u)
+        spurious[current_vcpu() % NVCPUS]++;
 }
 
 /* Sleep in WFI until *p >= want (an interrupt handler moves it), at most `us`. Checks with
@@ -91,24 +75,8 @@ void irq_dispatch(void)
 static int wait_for(volatile uint32_t *p, uint32_t want, uint64_t us, const char *what)
 {
     const unsigned v = current_vcpu() % NVCPUS;
-    const uint32_t fired = timer_fired[v];
-    int r;
+    const int r = irq_wait_until(p, want, &timer_fired[v], us);
 
-    vtimer_arm_us(us);
-    for (;;) {
-        irq_disable();
-        if (*p >= want) {
-            r = 0;
-            break;
-        }
-        if (timer_fired[v] != fired) {
-            r = -1;
-            break;
-        }
-        wfi();
-        irq_enable();
-    }
-    irq_enable();
     vtimer_disable();
     if (r != 0)
         printf("SGI-ERROR vcpu=%u timeout waiting for %s (%u < %u)\n", v, what, *p, want);
@@ -120,13 +88,6 @@ static void nap_us(uint64_t us)
     const unsigned v = current_vcpu() % NVCPUS;
 
     (void)wait_for(&timer_fired[v], timer_fired[v] + 1u, us, "nap");
-}
-
-static void cpu_setup(unsigned vcpu)
-{
-    irq_vectors_install();
-    gic_cpu_init(vcpu, 0xffffu | (1u << VTIMER_INTID));
-    irq_enable();
 }
 
 /* Counts of VCPU v against want_count; prints and returns the number of mismatches. */
@@ -155,7 +116,7 @@ static unsigned report(unsigned v)
 static void secondary(void) __attribute__((noreturn));
 static void secondary(void)
 {
-    cpu_setup(1);
+    irq_cpu_start(1, GIC_SGIS_AND_VTIMER);
     sgi_send_to(SGI_READY, 0);
     /* The ping-pong and the broadcast are handled in the IRQ handler meanwhile. */
     if (wait_for(&sgi_count[1][SGI_FINISH], 1, 4u * WAIT_US, "finish") == 0)
@@ -179,8 +140,8 @@ void guest_main(unsigned vcpu, uint64_t x0)
         printf("SGI-ERROR this VM must have %u VCPUs (has %lu)\n", NVCPUS, info.vcpus);
         psci_system_off();
     }
-    gic_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
-    cpu_setup(0);
+    mmio_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
+    irq_cpu_start(0, GIC_SGIS_AND_VTIMER);
 
     int64_t r = psci_cpu_on(1, (uint64_t)(uintptr_t)&secondary_entry, 1);
     if (r != PSCI_SUCCESS) {

@@ -26,63 +26,40 @@ static volatile uint32_t in_handler; /* VCPU 1: inside its first SGI 1 handler *
 static volatile uint32_t sent_second; /* VCPU 0: the second SGI 1 is sent */
 static volatile uint32_t handler_timeout;
 
-static void on_timer(unsigned v)
+static void on_irq(uint32_t intid)
 {
-    const uint64_t ctl = vtimer_ctl();
+    const unsigned v = current_vcpu() % NVCPUS;
 
-    if ((ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK | CNTV_CTL_ISTATUS)) ==
-        (CNTV_CTL_ENABLE | CNTV_CTL_ISTATUS)) {
-        vtimer_disable();
-        timer_fired[v]++;
+    if (intid < 16u) {
+        sgi_count[v][intid]++;
+        if (v == 1u && intid == SGI_TEST && sgi_count[1][SGI_TEST] == 1u) {
+            /* Stay active until VCPU 0 has sent the second one (memory only: no
+             * trap here). */
+            const uint64_t t0 = read_cntvct();
+            in_handler = 1;
+            while (!sent_second) {
+                if (read_cntvct() - t0 > us_to_ticks(HANDLER_US)) {
+                    handler_timeout = 1;
+                    break;
+                }
+            }
+        }
+    } else if (intid == VTIMER_INTID) {
+        if (vtimer_take_expiry())
+            timer_fired[v]++;
+    } else {
+        other_count[v]++;
     }
 }
 
 void irq_dispatch(void)
 {
-    const unsigned v = current_vcpu() % NVCPUS;
-
-    for (;;) {
-        uint32_t intid = icc_iar1_read();
-
-        if (intid == INTID_SPURIOUS)
-            break;
-        if (intid < 16u) {
-            sgi_count[v][intid]++;
-            if (v == 1u && intid == SGI_TEST && sgi_count[1][SGI_TEST] == 1u) {
-                /* Stay active until VCPU 0 has sent the second one (memory only: no
-                 * trap here). */
-                const uint64_t t0 = read_cntvct();
-                in_handler = 1;
-                while (!sent_second) {
-                    if (read_cntvct() - t0 > us_to_ticks(HANDLER_US)) {
-                        handler_timeout = 1;
-                        break;
-                    }
-                }
-            }
-        } else if (intid == VTIMER_INTID) {
-            on_timer(v);
-        } else {
-            other_count[v]++;
-        }
-        icc_eoir1_write(intid);
-    }
+    (void)irq_handle_pending(on_irq);
 }
 
 static void nap_us(uint64_t us)
 {
-    const unsigned v = current_vcpu() % NVCPUS;
-    const uint32_t fired = timer_fired[v];
-
-    vtimer_arm_us(us);
-    for (;;) {
-        irq_disable();
-        if (timer_fired[v] != fired)
-            break;
-        wfi();
-        irq_enable();
-    }
-    irq_enable();
+    irq_nap_us(&timer_fired[current_vcpu() % NVCPUS], us);
 }
 
 /* Nap until *p >= want; 0 on success. */
@@ -100,9 +77,7 @@ static int nap_until(volatile uint32_t *p, uint32_t want, const char *what)
 static void secondary(void) __attribute__((noreturn));
 static void secondary(void)
 {
-    irq_vectors_install();
-    gic_cpu_init(1, 0xffffu | (1u << VTIMER_INTID));
-    irq_enable();
+    irq_cpu_start(1, GIC_SGIS_AND_VTIMER);
     sgi_send_to(SGI_READY, 0);
 
     /* The first SGI 1 comes, its handler waits for the second send and returns; then
@@ -132,10 +107,8 @@ void guest_main(unsigned vcpu, uint64_t x0)
     if (vcpu != 0)
         return;
 
-    gic_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
-    irq_vectors_install();
-    gic_cpu_init(0, 0xffffu | (1u << VTIMER_INTID));
-    irq_enable();
+    mmio_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
+    irq_cpu_start(0, GIC_SGIS_AND_VTIMER);
     int64_t r = psci_cpu_on(1, (uint64_t)(uintptr_t)&secondary_entry, 1);
     if (r != PSCI_SUCCESS) {
         printf("REPEND-ERROR CPU_ON vcpu 1: %ld\n", r);

@@ -20,66 +20,38 @@ static volatile uint32_t spurious[GUEST_MAX_VCPUS];
 static volatile uint32_t timer_fired[GUEST_MAX_VCPUS];
 static volatile uint32_t reported[GUEST_MAX_VCPUS];
 
-static void on_timer(unsigned v)
+static void on_irq(uint32_t intid)
 {
-    const uint64_t ctl = vtimer_ctl();
+    const unsigned v = current_vcpu() % GUEST_MAX_VCPUS;
 
-    /* Only an expiry of the timer as armed now counts. */
-    if ((ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK | CNTV_CTL_ISTATUS)) ==
-        (CNTV_CTL_ENABLE | CNTV_CTL_ISTATUS)) {
-        vtimer_disable();
-        timer_fired[v]++;
+    if (intid < 16u) {
+        sgis[v]++;
+        sgi_mask[v] |= 1u << intid;
+    } else if (intid == VTIMER_INTID) {
+        if (vtimer_take_expiry())
+            timer_fired[v]++;
+    } else {
+        other[v]++;
+        other_last[v] = intid;
     }
 }
 
 void irq_dispatch(void)
 {
-    const unsigned v = current_vcpu() % GUEST_MAX_VCPUS;
-
-    for (unsigned handled = 0;; handled++) {
-        uint32_t intid = icc_iar1_read();
-
-        if (intid == INTID_SPURIOUS) {
-            if (handled == 0u)
-                spurious[v]++;
-            break;
-        }
-        if (intid < 16u) {
-            sgis[v]++;
-            sgi_mask[v] |= 1u << intid;
-        } else if (intid == VTIMER_INTID) {
-            on_timer(v);
-        } else {
-            other[v]++;
-            other_last[v] = intid;
-        }
-        icc_eoir1_write(intid);
-    }
+    if (irq_handle_pending(on_irq) == 0u)
+        spurious[current_vcpu() % GUEST_MAX_VCPUS]++;
 }
 
 /* Sleep in WFI for `us` of virtual counter, taking whatever interrupts come. */
 static void nap_us(uint64_t us)
 {
-    const unsigned v = current_vcpu() % GUEST_MAX_VCPUS;
-    const uint32_t fired = timer_fired[v];
-
-    vtimer_arm_us(us);
-    for (;;) {
-        irq_disable();
-        if (timer_fired[v] != fired)
-            break;
-        wfi();
-        irq_enable();
-    }
-    irq_enable();
+    irq_nap_us(&timer_fired[current_vcpu() % GUEST_MAX_VCPUS], us);
 }
 
 /* One VCPU's window: everything enabled, sleep until the timer ends it. */
 static void spy_window(unsigned v)
 {
-    irq_vectors_install();
-    gic_cpu_init(v, 0xffffu | (1u << VTIMER_INTID));
-    irq_enable();
+    irq_cpu_start(v, GIC_SGIS_AND_VTIMER);
     nap_us(WINDOW_US);
     printf("SPY vcpu=%u sgis=%u sgi-mask=0x%x other=%u spurious=%u\n", v, sgis[v], sgi_mask[v],
            other[v], spurious[v]);
@@ -103,7 +75,7 @@ void guest_main(unsigned vcpu, uint64_t x0)
     unsigned n = 1;
     if (vm_info(&info) == HV_OK && info.vcpus >= 1u && info.vcpus <= GUEST_MAX_VCPUS)
         n = (unsigned)info.vcpus;
-    gic_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
+    mmio_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
     printf("SPY-START vcpus=%u window-us=%u\n", n, WINDOW_US);
     for (unsigned i = 1; i < n; i++) {
         int64_t r = psci_cpu_on(i, (uint64_t)(uintptr_t)&secondary_entry, i);

@@ -6,15 +6,13 @@
 #include "guest.h"
 #include "../irq_common/gic.h"
 
-#define INTID_VTIMER 27u
-
 static volatile uint32_t timer_irqs;
 
 void irq_dispatch(void)
 {
     uint32_t intid = icc_iar1_read();
 
-    if (intid == INTID_VTIMER) {
+    if (intid == VTIMER_INTID) {
         timer_irqs++;
         vtimer_disable();
     }
@@ -31,10 +29,8 @@ void guest_main(unsigned vcpu, uint64_t x0)
     if (vcpu != 0u) {
         return;
     }
-    irq_vectors_install();
-    gic_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
-    gic_cpu_init(0u, 0u); /* PPI 27 left disabled */
-    irq_enable();
+    mmio_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
+    irq_cpu_start(0u, 0u); /* PPI 27 left disabled */
 
     vtimer_arm_us(100u);
     while ((vtimer_ctl() & 4u) == 0u) {
@@ -45,7 +41,7 @@ void guest_main(unsigned vcpu, uint64_t x0)
     }
     printf("TBE survived irqs=%u\n", (unsigned)timer_irqs);
 
-    gic_write32(GICR_ISENABLER0(0u), 1u << INTID_VTIMER);
+    mmio_write32(GICR_ISENABLER0(0u), 1u << VTIMER_INTID);
     until = read_cntvct() + us_to_ticks(2000u);
     while ((timer_irqs == 0u) && (read_cntvct() < until)) {
     }

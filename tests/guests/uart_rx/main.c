@@ -61,13 +61,9 @@ static void uart_hex8(uint32_t v)
 
 static void uart_dec(uint64_t v)
 {
-    char tmp[24];
-    int n = 0;
+    char tmp[GUEST_DIGITS_MAX];
+    int n = digits_reversed(tmp, v, 10);
 
-    do {
-        tmp[n++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0u);
     while (n > 0)
         uart_putc(tmp[--n]);
 }
@@ -91,24 +87,20 @@ static void uart_rx_irq(void)
     }
 }
 
+static void on_irq(uint32_t intid)
+{
+    if (intid == UART_INTID) {
+        uart_rx_irq();
+    } else {
+        other_irqs++;
+        other_last = intid;
+    }
+}
+
 void irq_dispatch(void)
 {
-    for (unsigned handled = 0;; handled++) {
-        uint32_t intid = icc_iar1_read();
-
-        if (intid == INTID_SPURIOUS) {
-            if (handled == 0u)
-                spurious++;
-            break;
-        }
-        if (intid == UART_INTID) {
-            uart_rx_irq();
-        } else {
-            other_irqs++;
-            other_last = intid;
-        }
-        icc_eoir1_write(intid);
-    }
+    if (irq_handle_pending(on_irq) == 0u)
+        spurious++;
 }
 
 void guest_main(unsigned vcpu, uint64_t x0)
@@ -132,10 +124,10 @@ void guest_main(unsigned vcpu, uint64_t x0)
 
     /* The GIC: group 1 on, SPI 33 at a middle priority, routed to VCPU 0 (Aff0 = 0), enabled. */
     irq_vectors_install();
-    gic_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
-    *(volatile uint8_t *)(uintptr_t)GICD_IPRIORITYR(UART_INTID) = 0xa0u;
-    gic_write64(GICD_IROUTER(UART_INTID), 0);
-    gic_write32(GICD_ISENABLER(UART_INTID / 32u), 1u << (UART_INTID % 32u));
+    mmio_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
+    mmio_write8(GICD_IPRIORITYR(UART_INTID), 0xa0u);
+    mmio_write64(GICD_IROUTER(UART_INTID), 0);
+    mmio_write32(GICD_ISENABLER(UART_INTID / 32u), 1u << (UART_INTID % 32u));
     gic_cpu_init(0, 0);
 
     uart_puts("UART-RX ready vm=");

@@ -26,14 +26,14 @@ void hostile_irq(struct exc_frame *f)
 {
     (void)f;
     for (unsigned n = 0; n < 64; n++) {
-        uint32_t id = icc_iar1();
+        uint32_t id = icc_iar1_read();
         if (id >= 1020u)
             break;
         irq_count++;
         irq_last = id;
         if (id < 32u)
             irq_mask_seen |= 1u << id;
-        icc_eoir1(id);
+        icc_eoir1_write(id);
     }
 }
 
@@ -59,13 +59,13 @@ void guest_main(unsigned vcpu, uint64_t x0)
 
     /* Everything a neighbour could try to inject is enabled here. */
     gic_open(0, 1);
-    mmio_write32(H_GICR_ISENABLER0(0), 0xffffffffu);
+    mmio_write32(GICR_ISENABLER0(0), 0xffffffffu);
     for (unsigned n = 1; n < 4; n++)
-        mmio_write32(H_GICD_ISENABLER(n), 0xffffffffu);
-    mmio_write64(H_GICD_IROUTER(OWN_SPI), 0);
-    printf("VICTIM gic ctlr=0x%x isenabler0=0x%x isenabler1=0x%x\n", mmio_read32(H_GICD_CTLR),
-           mmio_read32(H_GICR_ISENABLER0(0)), mmio_read32(H_GICD_ISENABLER(1)));
-    irqs_unmask();
+        mmio_write32(GICD_ISENABLER(n), 0xffffffffu);
+    mmio_write64(GICD_IROUTER(OWN_SPI), 0);
+    printf("VICTIM gic ctlr=0x%x isenabler0=0x%x isenabler1=0x%x\n", mmio_read32(GICD_CTLR),
+           mmio_read32(GICR_ISENABLER0(0)), mmio_read32(GICD_ISENABLER(1)));
+    irq_enable();
 
     const uint64_t period = us_to_ticks(PERIOD_US);
     const uint64_t late = us_to_ticks(LATE_US);

@@ -41,24 +41,20 @@ static void timer_tick(void)
     ticks = ticks + 1u;
 }
 
+static void on_irq(uint32_t intid)
+{
+    if (intid == VTIMER_INTID) {
+        timer_tick();
+    } else {
+        wrong++;
+        last_wrong = intid;
+    }
+}
+
 void irq_dispatch(void)
 {
-    for (unsigned handled = 0;; handled++) {
-        uint32_t intid = icc_iar1_read();
-
-        if (intid == INTID_SPURIOUS) {
-            if (handled == 0u)
-                spurious++; /* taken, but nothing to acknowledge */
-            break;
-        }
-        if (intid == VTIMER_INTID) {
-            timer_tick();
-        } else {
-            wrong++;
-            last_wrong = intid;
-        }
-        icc_eoir1_write(intid);
-    }
+    if (irq_handle_pending(on_irq) == 0u)
+        spurious++; /* taken, but nothing to acknowledge */
 }
 
 void guest_main(unsigned vcpu, uint64_t x0)
@@ -69,7 +65,7 @@ void guest_main(unsigned vcpu, uint64_t x0)
 
     period = us_to_ticks(PERIOD_US);
     irq_vectors_install();
-    gic_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
+    mmio_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
     gic_cpu_init(0, 1u << VTIMER_INTID);
     printf("VTIMER-START period=%lu ticks-wanted=%u\n", period, TICKS);
 
