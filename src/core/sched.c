@@ -157,6 +157,15 @@ void sched_step(struct pcpu *pc)
     /* Keep running the loaded VCPU while it wants the CPU (cooperative). */
     if ((v == NULL) || pc->yield || (v->state != VCPU_RUNNABLE) || (v->vm->state != VM_RUNNING)
         || v->reset_pending) {
+        if (pc->yield) {
+            /* It yielded (or its budget ran out). A VCPU that yields
+             * usually waits for another CPU (a VCPU of its VM elsewhere, a
+             * lock holder): pass the hint on to the physical CPU. Under
+             * single-threaded emulation (QEMU -icount) that other CPU runs
+             * only once this one stops, and going straight back into
+             * waiting VCPUs would never stop. */
+            arch_cpu_relax();
+        }
         pc->yield = false;
         v = sched_pick(pc);
     }

@@ -46,11 +46,14 @@ def symbols(elf):
 def label(kind, funcs):
     """A name for an episode from the functions it ran."""
     if "fast_exit" in funcs and "guest_exit_tail" not in funcs:
-        what = ("self-SGI" if "vgic_fast_self_sgi" in funcs else
+        what = ("self-SGI" if "fast_sysreg" in funcs else
                 "constant SMCCC call" if "smccc_constant" in funcs else
-                "constant MMIO read" if "vdev_read_fast" in funcs else
-                "WFI" if "arch_vcpu_irq_pending" in funcs else
+                "device MMIO access (vdev_ops.fast)" if "fast_mmio_dev" in funcs else
+                "constant GICD read" if "fast_mmio" in funcs else
+                "WFI" if "fast_wfi" in funcs else
                 "virtual timer IRQ" if kind == "irq" else kind)
+        if "fast_exit_again" in funcs:
+            what += ", through x19-x29 (FAST_AGAIN)"
         return f"fast path: {what}"
     if "arch_vcpu_unload" in funcs and "hypercall_handle" in funcs:
         return "HV_YIELD with a VCPU switch"

@@ -1,4 +1,4 @@
-/* REQ-FUZZ-01 */
+/* REQ-FUZZ-01 REQ-PERF-01 */
 /* fuzz_vgic_mmio: the real vGIC (src/arch/aarch64/vgic.c, vgic_mmio.c) with
  * the real core around it (VMs, VCPUs, MMIO dispatch, the physical IRQ
  * handler, the emulated PL011 and console input), on the fake GIC hardware

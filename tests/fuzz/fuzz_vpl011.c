@@ -1,18 +1,21 @@
-/* REQ-FUZZ-01 */
+/* REQ-FUZZ-01 REQ-PERF-01 */
 /* fuzz_vpl011: the emulated PL011 (src/core/vpl011.c) through its MMIO
- * handlers (vpl011_ops) and its console-input side (vpl011_rx_push), with
+ * handlers (vpl011_ops, the fast one included) and its console-input side
+ * (vpl011_rx_push), with
  * the real console.c and log.c behind it and small fakes for the arch hooks
  * and the vGIC line (vpl011_irq_level). struct vm comes from the generated
  * cfg_sizes.h of tests/fuzz/configs/core.toml; this target uses its own
  * struct vm and cfg_vm, not the generated tables.
  *
- * Input: a sequence of operations, each an opcode byte (mod 5) and its
+ * Input: a sequence of operations, each an opcode byte (mod 7) and its
  * arguments (tests/fuzz/make_seeds.py writes seeds in this encoding):
  *   0 READ   u16 offset, u8 width index (1, 2, 4, 8)
  *   1 WRITE  u16 offset, u8 width index, u32 value
  *   2 RX     u8 byte                      (vpl011_rx_push)
  *   3 BURST  u8 count, u8 first byte      (count pushes of byte, byte+1, ...)
  *   4 RESET                               (vpl011_init, as on a VM restart)
+ *   5 FAST_READ, 6 FAST_WRITE: as READ and WRITE, but offered to
+ *     vpl011_ops.fast first, as the fast exit path does (fast_exit.c)
  * Offsets are taken modulo 0x1010, so a few fall past the 4 KiB window.
  *
  * Invariants (ids for FUZZ_IGNORE), checked after every operation:
@@ -33,7 +36,11 @@
  *   tx            a DR write outside loopback reaches the VM's console line
  *                 (but '\r' and ANSI escape sequences, which it drops)
  *   console       console output: no control character but "\r\n" line ends
- *   lock          no lock left held, none taken twice */
+ *   lock          no lock left held, none taken twice
+ *   fast          an access the fast op answers ends exactly as the full
+ *                 path would end it (same value, same UART state, same
+ *                 console line, no line report due); one it declines
+ *                 changes nothing */
 #include <stdio.h>
 #include <string.h>
 #include "fuzz_common.h"
@@ -224,9 +231,68 @@ FUZZ_NO_COVERAGE static void check_state(void)
                U->level);
 }
 
-/* One access through the vdev ops, as vdev_dispatch makes it. */
-static bool access(uint32_t off, uint32_t width, bool write, uint64_t *value)
+/* The UART's model state and the VM's console line, without the locks'
+ * ticket counters (which count acquisitions, not state). */
+struct uart_state {
+    struct vpl011 u;
+    struct console_line line;
+};
+
+static void snapshot(struct uart_state *st)
 {
+    memcpy(&st->u, U, sizeof(st->u));
+    memcpy(&st->line, &vm.console, sizeof(st->line));
+    memset(&st->u.lock, 0, sizeof(st->u.lock));
+}
+
+/* The fast op on an in-window access (fast_exit.c checks the window):
+ * if it answers, the access is undone and made again through the full
+ * path, and both must end the same. Returns true if it answered. */
+FUZZ_NO_COVERAGE static bool fast_matches_full(uint32_t off, uint32_t width, bool write, uint64_t *value)
+{
+    struct uart_state before;
+    struct uart_state after_fast;
+    struct uart_state after_full;
+    uint32_t calls0 = irq_calls;
+    uint64_t fast_value = write ? *value : 0u;
+    bool full_ok;
+
+    if ((off + width) > VPL011_WINDOW) {
+        return false;
+    }
+    snapshot(&before);
+    if (!vpl011_ops.fast(U, off, width, write, &fast_value)) {
+        snapshot(&after_fast);
+        FUZZ_CHECK("fast", memcmp(&before, &after_fast, sizeof(before)) == 0,
+                   "the fast op declined %s +0x%03x w%u but changed the UART or the console line",
+                   write ? "write" : "read", off, width);
+        return false;
+    }
+    FUZZ_CHECK("fast", irq_calls == calls0, "the fast op reported a line level");
+    snapshot(&after_fast);
+    memcpy(&U->rx_fifo, &before.u.rx_fifo, sizeof(*U) - offsetof(struct vpl011, rx_fifo));
+    memcpy(&vm.console, &before.line, sizeof(vm.console));
+    *value = write ? *value : 0u;
+    full_ok = write ? vpl011_ops.write(NULL, U, off, width, *value) : vpl011_ops.read(NULL, U, off, width, value);
+    snapshot(&after_full);
+    FUZZ_CHECK("fast", full_ok, "the fast op answered %s +0x%03x w%u, which the full path rejects",
+               write ? "write" : "read", off, width);
+    FUZZ_CHECK("fast", irq_calls == calls0, "the fast op answered an access that changes the line level");
+    FUZZ_CHECK("fast", write || (fast_value == *value), "fast read of +0x%03x gave 0x%llx, the full path 0x%llx",
+               off, (unsigned long long)fast_value, (unsigned long long)*value);
+    FUZZ_CHECK("fast", memcmp(&after_fast, &after_full, sizeof(after_fast)) == 0,
+               "%s +0x%03x w%u: the fast op and the full path leave different states",
+               write ? "write" : "read", off, width);
+    return true;
+}
+
+/* One access through the vdev ops, as vdev_dispatch makes it (offered to
+ * the fast op first if `fast`). */
+static bool access(uint32_t off, uint32_t width, bool write, uint64_t *value, bool fast)
+{
+    if (fast && fast_matches_full(off, width, write, value)) {
+        return true;
+    }
     if (write) {
         return vpl011_ops.write(NULL, U, off, width, *value);
     }
@@ -234,7 +300,7 @@ static bool access(uint32_t off, uint32_t width, bool write, uint64_t *value)
     return vpl011_ops.read(NULL, U, off, width, value);
 }
 
-static void op_access(uint32_t off, uint32_t width, bool write, uint32_t wvalue)
+static void op_access(uint32_t off, uint32_t width, bool write, uint32_t wvalue, bool fast)
 {
     uint32_t count0 = U->rx_count;
     uint32_t depth0 = depth_now();
@@ -245,9 +311,9 @@ static void op_access(uint32_t off, uint32_t width, bool write, uint32_t wvalue)
     uint32_t line0 = vm.console.len;
     uint64_t value = wvalue;
     uint64_t wmask = (width >= 4u) ? 0xffffffffull : ((1ull << (8u * width)) - 1u);
-    bool ok = access(off, width, write, &value);
+    bool ok = access(off, width, write, &value, fast);
 
-    fuzz_log(&oplog, "%s +0x%03x w%u %s0x%llx -> %s", write ? "write" : "read", off, width,
+    fuzz_log(&oplog, "%s%s +0x%03x w%u %s0x%llx -> %s", fast ? "fast " : "", write ? "write" : "read", off, width,
              write ? "" : "= ", (unsigned long long)(write ? wvalue : value), ok ? "ok" : "rejected");
     FUZZ_CHECK("access", !ok || ((width != 8u) && ((off % 4u) == 0u) && (off < VPL011_WINDOW)),
                "accepted a %u-byte access at offset 0x%x", width, off);
@@ -341,16 +407,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_state();
 
     for (ops = 0u; (ops < MAX_OPS) && !fin_done(&in); ops++) {
-        switch (fin_pick(&in, 5u)) {
-        case 0u: {
+        uint32_t op = fin_pick(&in, 7u);
+        switch (op) {
+        case 0u:
+        case 5u: {
             uint32_t off = fin_u16(&in) % 0x1010u;
-            op_access(off, widths[fin_pick(&in, 4u)], false, 0u);
+            op_access(off, widths[fin_pick(&in, 4u)], false, 0u, op == 5u);
             break;
         }
-        case 1u: {
+        case 1u:
+        case 6u: {
             uint32_t off = fin_u16(&in) % 0x1010u;
             uint32_t width = widths[fin_pick(&in, 4u)];
-            op_access(off, width, true, fin_u32(&in));
+            op_access(off, width, true, fin_u32(&in), op == 6u);
             break;
         }
         case 2u: {

@@ -110,6 +110,31 @@ static void t_yield_alone_keeps_running(void)
     CHECK_STR(fake.trace, "reset(c0) load(c0) run(c0) run(c0) run(c0) ");
 }
 
+/* REQ-SCHED-02 REQ-SCHED-06 */
+static void t_yield_hints_the_physical_cpu(void)
+{
+    /* c.0 is alone on CPU 2: a yield changes nothing there but the hint,
+     * which lets the other CPUs run under single-threaded emulation. A
+     * yield gives it (so does a budget end), no other exit, not idling. */
+    start_vms();
+    fake_script_exit(C0, EXIT_NONE);
+    fake_script_smccc(C0, 0xc6000001u, 0, 0, 0); /* HV_YIELD */
+    fake_script_exit(C0, EXIT_YIELD);            /* WFE */
+    fake_script_exit(C0, EXIT_HALT);
+    (void)step(2);
+    (void)step(2); /* HV_YIELD */
+    CHECK_EQ(fake.cpus[2].relaxes, 0);
+    (void)step(2); /* the hint, then c.0 again: WFE */
+    CHECK_EQ(fake.cpus[2].relaxes, 1);
+    (void)step(2); /* the hint, then c.0 again: halts */
+    CHECK_EQ(fake.cpus[2].relaxes, 2);
+    CHECK_EQ(vc(C0)->state, VCPU_HALTED);
+    (void)step(2); /* idle */
+    CHECK_EQ(fake.cpus[2].idles, 1);
+    CHECK_EQ(fake.cpus[2].relaxes, 2);
+    CHECK_EQ(fake.vcpus[C0].runs, 4);
+}
+
 /* REQ-SCHED-03 */
 static void t_idle_when_nothing_runnable(void)
 {
@@ -422,6 +447,7 @@ static const struct test_case cases[] = {
     TEST(cooperative_keeps_cpu),
     TEST(yield_hypercall_switches),
     TEST(yield_alone_keeps_running),
+    TEST(yield_hints_the_physical_cpu),
     TEST(idle_when_nothing_runnable),
     TEST(idle_handles_pending_irqs),
     TEST(unload_load_on_switch),

@@ -218,7 +218,7 @@ static void t_vendor_range_is_hypercall(void)
     CHECK_EQ(e->arg[0], 0xc6000001u);
 }
 
-/* REQ-HC-01: the constant answers (smccc_constant, shared with the fast
+/* REQ-HC-01 REQ-PERF-01: the constant answers (smccc_constant, shared with the fast
  * exit path) come back at once, in 32- and 64-bit forms alike. */
 static void t_constant_answers(void)
 {

@@ -35,7 +35,7 @@ static bool rec_write(struct vcpu *v, void *dev, uint64_t off, uint32_t width, u
     return accept;
 }
 
-static const struct vdev_ops rec_ops = { rec_read, rec_write };
+static const struct vdev_ops rec_ops = { rec_read, rec_write, NULL };
 
 static struct vm *setup(void)
 {

@@ -462,6 +462,66 @@ static void t_loopback(void)
     CHECK_STR(cf_console, "[vm0] M\r\n");
 }
 
+static bool fast(uint32_t off, uint32_t width, bool is_write, uint64_t *v)
+{
+    return vpl011_ops.fast(&uart, off, width, is_write, v);
+}
+
+/* The fast exit path's share: a console write's FR loads and DR stores,
+ * answered as the full handlers would; anything that would change the
+ * interrupt line, loop back or touch another register is declined. */
+/* REQ-UART-02 REQ-PERF-01 */
+static void t_fast_console_write(void)
+{
+    uint64_t v = 0u;
+
+    cf_console_needs = &vm0.lock;
+    CHECK(fast(FR, 2u, false, &v));
+    CHECK_EQ(v, FR_TXFE | FR_RXFE);
+    v = 'o';
+    CHECK(fast(DR, 1u, true, &v));
+    v = 0xf00u | 'k'; /* bits [11:8] are not data */
+    CHECK(fast(DR, 4u, true, &v));
+    v = '\n';
+    CHECK(fast(DR, 2u, true, &v));
+    CHECK_STR(cf_console, "[vm0] ok\r\n");
+    CHECK_EQ(RD(RIS), I_TX);
+    CHECK_EQ(cf_irq_calls, 0u);
+    CHECK(vpl011_rx_push(&uart, 'x'));
+    CHECK(fast(FR, 4u, false, &v));
+    CHECK_EQ(v, FR_TXFE | FR_RXFF); /* FIFO off: one byte fills the holding register */
+    CHECK_EQ(uart.lock.next, uart.lock.owner);
+}
+
+/* REQ-UART-02 REQ-PERF-01 */
+static void t_fast_declines_the_rest(void)
+{
+    uint64_t v = 0u;
+
+    CHECK(!fast(FR, 1u, false, &v));  /* FR takes halfwords and words only */
+    CHECK(!fast(FR, 8u, false, &v));
+    CHECK(!fast(DR, 8u, true, &v));
+    CHECK(!fast(RIS, 4u, false, &v)); /* not a console register */
+    CHECK(!fast(DR, 4u, false, &v));  /* a DR load pops the RX FIFO */
+    CHECK(!fast(FR, 4u, true, &v));
+    WR(ICR, I_TX);
+    WR(IMSC, I_TX);
+    v = 'a';
+    CHECK(!fast(DR, 4u, true, &v));   /* TX would raise the line: the vGIC must hear */
+    CHECK_EQ(RD(RIS), 0u);
+    CHECK_EQ(vm0.console.len, 0u);
+    WR(DR, 'a');                      /* the full path raises it */
+    CHECK_EQ(cf_irq_calls, 1u);
+    v = 'b';
+    CHECK(fast(DR, 4u, true, &v));    /* already high: no change */
+    CHECK_EQ(cf_irq_calls, 1u);
+    CHECK_EQ(vm0.console.len, 2u);
+    WR(CR, 0x381u);                   /* loopback: TX feeds RX */
+    CHECK(!fast(DR, 4u, true, &v));
+    CHECK_EQ(vm0.console.len, 2u);
+    CHECK_EQ(uart.rx_count, 0u);
+}
+
 /* REQ-UART-01 */
 static void t_init_resets_and_lowers_line(void)
 {
@@ -520,6 +580,8 @@ static const struct cf_case cases[] = {
     TEST(bad_accesses_rejected),
     TEST(unknown_offset_raz_wi_logged_once),
     TEST(loopback),
+    TEST(fast_console_write),
+    TEST(fast_declines_the_rest),
     TEST(init_resets_and_lowers_line),
     TEST(two_devices_independent),
 };

@@ -190,7 +190,7 @@ MMIO_OK = ["gicd-ctlr-ldr-w", "gicd-ctlr-stlr-ldar", "gicd-ctlr-str-wzr", "gicd-
            "gicr-typer-ldr-x", "gicr-ipriority5-ldrb", "gicr-ipriority4-7-ldr-w",
            "gicr-ipriority5-ldrsb-x", "gicr-ipriority5-ldrsb-w", "gicr-ipriority4-7-ldrsw",
            "pl011-fr-ldr-w", "pl011-cr-ldrh", "pl011-periphid0-ldrb", "pl011-unknown-0x080",
-           "gicd-ctlr-ldr-wzr"]
+           "gicd-ctlr-ldr-wzr", "fast-regs-x19-x29"]
 MMIO_FAULTS = [  # (step, address), each must fault the VM with cause MMIO
     ("mmio_ldrh", "0x8000000"), ("mmio_ldr_x", "0x8000000"), ("mmio_ldrb", "0x8000004"),
     ("mmio_strh", "0x8000420"), ("mmio_ldp", "0x8000000"), ("mmio_stp", "0x8000100"),
@@ -327,10 +327,8 @@ CASES = [
             end=r"^\[hv\] vm mmio: stopped$", order=mmio_order, during=5,
             expect=[r"^\[hv\] vm mmio: pl011: read of unknown offset 0x080: reads as zero, writes ignored$"],
             allowed=[r"^\[mmio\] ATTACK mmio pl011-dr-strb reached the console$"]),
-    # No -icount: with it, QEMU's round-robin vCPU loop can leave CPU 2 (the attacker's
-    # VCPU 1) unscheduled for good while CPUs 0 and 1 spin.
     # REQ-ISO-06 REQ-LIFE-03
-    Hostile("hostile_psci_and_smc", "hostile_psci.toml", "psci", extra=(), forbid_late=False,
+    Hostile("hostile_psci_and_smc", "hostile_psci.toml", "psci",
             end=r"^\[hv\] vm psci: stopped$", order=psci_order,
             expect=[r"^\[psci\] ATTACK psci vcpu1 up ctx=0xc0ffee$"]),
     # REQ-ISO-07 REQ-HC-02 REQ-CONS-02

@@ -148,10 +148,6 @@ CASES = [
                  r"^\[hv\] cpu 3 online$"],
          forbid=[r"SMP-ERROR|SMP-TIMEOUT|GUEST-EXCEPTION|PANIC|fault"],
          check=lambda l: check_interleaved(l) or check_prefixes(l)),
-    # REQ-SCHED-06
-    Case("dual_baremetal_icount", "config/dual_baremetal.toml", extra=ICOUNT,
-         expect=[r"^\[vm0\] SMP-DONE vcpus=2$", r"^\[vm1\] SMP-DONE vcpus=2$"],
-         forbid=[r"SMP-ERROR|SMP-TIMEOUT|GUEST-EXCEPTION|PANIC"]),
     # REQ-SCHED-01 REQ-WQ-02 REQ-VTIMER-01
     Case("shared_cpu_all_progress", "config/shared_cpu.toml",
          expect=[r"^\[vm0\] SMP-DONE vcpus=2$", r"^\[vm1\] SMP-DONE vcpus=2$",

@@ -52,6 +52,11 @@ void arch_cpu_idle(void)
     __asm__ volatile("dsb sy\n\twfi" : : : "memory");
 }
 
+void arch_cpu_relax(void)
+{
+    __asm__ volatile("yield" : : : "memory");
+}
+
 int64_t arch_cpu_start(uint32_t pcpu, uint64_t mpidr)
 {
     uint32_t spins;

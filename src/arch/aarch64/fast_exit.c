@@ -5,16 +5,22 @@
  *     HV_VERSION), by HVC or trapped SMC;
  *   - a self-targeted SGI (ICC_SGI1R_EL1), and the virtual timer's physical
  *     interrupt, injected straight into a free list register;
- *   - loads of the vGIC distributor's constant registers (vgic_dist_const);
+ *   - loads of the vGIC distributor's constant registers (vgic_dist_const),
+ *     and MMIO accesses another device answers on its own (vdev_ops.fast):
+ *     the PL011's flag register loads and data register stores, which a
+ *     console write makes for every byte;
  *   - WFI with an interrupt already pending, or with the VCPU's own timer
  *     due soon on a CPU it has to itself: the wait happens here.
+ * An access through one of the guest's x19-x29, which are not saved yet,
+ * returns FAST_AGAIN: vectors.S saves them and calls fast_exit_again.
  * Everything else, and every case where a condition does not hold, returns
- * the kind unchanged for the full path (trap_decode, the core's exit
+ * the kind + 1 for the full path (trap_decode, the core's exit
  * handling), which sees the exit exactly as if this file did not exist:
  * nothing here changes state before it is sure to answer, except that a
  * physical interrupt it acknowledged is handed over (gic_irq_stash) with an
  * IRQ exit (a WFI is then executed again). No locks but the
- * vGIC's, no logging, no loops over VCPUs or devices. */
+ * vGIC's and a device's (with the VM's console line), no logging, no loops
+ * over VCPUs or devices. */
 #include "arch/sysreg.h"
 #include "arch/aarch64.h"
 #include "arch/vgic.h"
@@ -40,10 +46,11 @@
 #define FULL_SYNC (EXC_SYNC + 1u)
 #define FULL_IRQ  (EXC_IRQ + 1u)
 
-/* Guest registers this path may read or write: the saved ones (and xzr). */
-static bool reg_saved(uint32_t rt)
+/* Guest registers this path may read or write: the saved ones (and xzr);
+ * all of them once vectors.S saved x19-x29 too (fast_exit_again). */
+static inline bool reg_saved(uint32_t rt, bool all)
 {
-    return (rt <= 18u) || (rt >= 30u);
+    return all || (rt <= 18u) || (rt >= 30u);
 }
 
 static void step_over(void)
@@ -66,12 +73,15 @@ FAST_HANDLER fast_smccc(struct vcpu *v, bool step)
     return FAST_DONE;
 }
 
-FAST_HANDLER fast_sysreg(struct vcpu *v, uint32_t iss)
+FAST_HANDLER fast_sysreg(struct vcpu *v, uint32_t iss, bool all)
 {
     uint32_t rt = (iss >> 5) & 0x1fu;
 
-    if (((iss & SYSREG_KEY_MASK) != ICC_SGI1R_KEY) || ((iss & 1u) != 0u) || !reg_saved(rt)) {
+    if (((iss & SYSREG_KEY_MASK) != ICC_SGI1R_KEY) || ((iss & 1u) != 0u)) {
         return FULL_SYNC;
+    }
+    if (!reg_saved(rt, all)) {
+        return FAST_AGAIN;
     }
     if (!vgic_fast_self_sgi(v, (rt == 31u) ? 0u : v->arch.regs.x[rt])) {
         return FULL_SYNC;
@@ -80,7 +90,32 @@ FAST_HANDLER fast_sysreg(struct vcpu *v, uint32_t iss)
     return FAST_DONE;
 }
 
-FAST_HANDLER fast_mmio_load(struct vcpu *v, uint32_t iss)
+/* A trapped load or store answered by the device's fast op (the PL011's
+ * flag and data registers). Separate from fast_mmio so that only this path
+ * pays for the call. */
+FAST_HANDLER fast_mmio_dev(struct vcpu *v, uint32_t iss, const struct vdev *d, uint64_t off)
+{
+    uint32_t rt = ISS_DABT_SRT(iss);
+    uint32_t width = 1u << ISS_DABT_SAS(iss);
+    bool is_write = (iss & ISS_DABT_WNR) != 0u;
+    uint64_t val = (is_write && (rt != 31u)) ? v->arch.regs.x[rt] : 0u;
+
+    if ((d->ops->fast == NULL) || !d->ops->fast(d->dev, off, width, is_write, &val)) {
+        return FULL_SYNC;
+    }
+    if (!is_write && (rt != 31u)) {
+        v->arch.regs.x[rt] = mmio_load_value(val, width, iss_dabt_extend(iss));
+    }
+    step_over();
+    return FAST_DONE;
+}
+
+/* A trapped MMIO access wholly inside one emulated window. The vGIC
+ * distributor's constant registers are answered here, inline: it is this
+ * architecture's own device and its hottest read. Compilers keep values in
+ * x19-x29 too: an access through one of those to a device that may answer
+ * is worth the eleven stores that let fast_exit_again see it (`all`). */
+FAST_HANDLER fast_mmio(struct vcpu *v, uint32_t iss, bool all)
 {
     uint32_t rt = ISS_DABT_SRT(iss);
     uint32_t width = 1u << ISS_DABT_SAS(iss);
@@ -88,13 +123,21 @@ FAST_HANDLER fast_mmio_load(struct vcpu *v, uint32_t iss)
     const struct vdev *d;
     uint64_t val;
 
-    if (((iss & (ISS_DABT_ISV | ISS_DABT_WNR)) != ISS_DABT_ISV) || !reg_saved(rt)) {
+    if ((iss & ISS_DABT_ISV) == 0u) {
         return FULL_SYNC;
     }
     ipa = FAULT_IPA(read_hpfar_el2(), read_far_el2());
     d = vm_vdev_at(v->vm, ipa);
-    /* The constant 32-bit distributor registers, at multiples of 4. */
-    if ((d == NULL) || (d->kind != CFG_VDEV_GICD) || (width != 4u)
+    if ((d == NULL) || (((ipa - d->base) + width) > d->size)) {
+        return FULL_SYNC;
+    }
+    if (!reg_saved(rt, all)) {
+        return ((d->kind == CFG_VDEV_GICD) || (d->ops->fast != NULL)) ? FAST_AGAIN : FULL_SYNC;
+    }
+    if (d->kind != CFG_VDEV_GICD) {
+        return fast_mmio_dev(v, iss, d, ipa - d->base);
+    }
+    if (((iss & ISS_DABT_WNR) != 0u) || (width != 4u)
         || !vgic_dist_const((uint32_t)(ipa - d->base), &val)) {
         return FULL_SYNC;
     }
@@ -173,13 +216,33 @@ uint64_t fast_exit(uint64_t kind, struct vcpu *v)
         ret = fast_smccc(v, true);
         break;
     case EC_SYSREG:
-        ret = fast_sysreg(v, iss);
+        ret = fast_sysreg(v, iss, false);
         break;
     case EC_DABT_LOW:
-        ret = fast_mmio_load(v, iss);
+        ret = fast_mmio(v, iss, false);
         break;
     case EC_WFX:
         ret = ((iss & ISS_WFX_WFE) == 0u) ? fast_wfi(v) : FULL_SYNC;
+        break;
+    default:
+        ret = FULL_SYNC;
+        break;
+    }
+    return ret;
+}
+
+uint64_t fast_exit_again(struct vcpu *v)
+{
+    uint64_t esr = read_esr_el2();
+    uint64_t ret;
+
+    /* Only these two ask for FAST_AGAIN. */
+    switch (ESR_EC(esr)) {
+    case EC_SYSREG:
+        ret = fast_sysreg(v, ESR_ISS(esr), true);
+        break;
+    case EC_DABT_LOW:
+        ret = fast_mmio(v, ESR_ISS(esr), true);
         break;
     default:
         ret = FULL_SYNC;

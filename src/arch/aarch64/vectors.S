@@ -8,12 +8,16 @@
  * with only the registers a C call may clobber saved (x0-x18, x30): the
  * guest's x19-x29 stay live in the registers, which the C code preserves.
  * If it answered the exit, those few are restored and the guest resumes
- * at once; otherwise the rest is saved and the full path runs. */
+ * at once; otherwise the rest is saved and the full path runs. An MMIO
+ * access through one of x19-x29 is answered the same way, once those are
+ * saved too: fast_exit asks for that with FAST_AGAIN, fast_exit_again
+ * answers it. */
 #define EXC_SYNC   0
 #define EXC_IRQ    1
 #define EXC_FIQ    2
 #define EXC_SERROR 3
 #define EXC_AARCH32 4
+#define FAST_AGAIN 16 /* as in aarch64.h */
 
 /* struct guest_regs: x0..x30 at 0..240, elr at 248, spsr at 256.
  * While the guest runs, the stack holds (from sp up) the regs pointer,
@@ -98,7 +102,7 @@ guest_exit_fast_path:
     ldp     x2, x3, [sp]            /* the guest's x0, x1 */
     stp     x2, x3, [x1, #0]
     ldr     x1, [sp, #24]           /* struct vcpu * */
-    bl      fast_exit               /* 0: answered; else kind + 1 */
+    bl      fast_exit               /* 0: answered; FAST_AGAIN; else kind + 1 */
     ldr     x1, [sp, #16]
     cbnz    x0, 1f
     ldr     x30, [x1, #240]
@@ -107,13 +111,31 @@ guest_exit_fast_path:
     ldp     x0, x1, [x1, #0]
     add     sp, sp, #16
     eret
-1:  sub     x0, x0, #1
-    str     x19, [x1, #152]
+1:  str     x19, [x1, #152]         /* still the guest's: C preserved them */
     stp     x20, x21, [x1, #160]
     stp     x22, x23, [x1, #176]
     stp     x24, x25, [x1, #192]
     stp     x26, x27, [x1, #208]
     stp     x28, x29, [x1, #224]
+    cmp     x0, #FAST_AGAIN
+    b.ne    2f
+    ldr     x0, [sp, #24]           /* struct vcpu * */
+    bl      fast_exit_again         /* 0: answered; else EXC_SYNC + 1 */
+    ldr     x1, [sp, #16]
+    cbnz    x0, 2f
+    ldr     x30, [x1, #240]
+    ldr     x19, [x1, #152]         /* a load may have written one of them */
+    ldp     x20, x21, [x1, #160]
+    ldp     x22, x23, [x1, #176]
+    ldp     x24, x25, [x1, #192]
+    ldp     x26, x27, [x1, #208]
+    ldp     x28, x29, [x1, #224]
+    load_x2_x17 x1
+    ldr     x18, [x1, #144]
+    ldp     x0, x1, [x1, #0]
+    add     sp, sp, #16
+    eret
+2:  sub     x0, x0, #1
     ldr     x30, [x1, #240]         /* the tail stores it again */
     add     sp, sp, #16             /* the guest's x0, x1: saved above */
     b       guest_exit_tail

@@ -382,5 +382,6 @@ static bool redist_write(struct vcpu *v, void *dev, uint64_t offset, uint32_t wi
     return redist_access(v, offset, width, &value, true);
 }
 
-const struct vdev_ops vgic_dist_ops = { dist_read, dist_write };
-const struct vdev_ops vgic_redist_ops = { redist_read, redist_write };
+/* No fast op: fast_exit.c answers the constant registers inline. */
+const struct vdev_ops vgic_dist_ops = { dist_read, dist_write, NULL };
+const struct vdev_ops vgic_redist_ops = { redist_read, redist_write, NULL };

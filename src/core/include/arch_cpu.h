@@ -12,6 +12,12 @@ uint32_t arch_cpu_id(void);
  * the caller polls the interrupt controller afterwards. */
 void arch_cpu_idle(void);
 
+/* A hint, no wait: this CPU is only going round a loop until another one
+ * does something (a VCPU yielded). Cores sharing a pipeline, and
+ * single-threaded emulation (QEMU's round-robin TCG, -icount), run the
+ * others on it; elsewhere it costs one instruction. */
+void arch_cpu_relax(void);
+
 /* Power on secondary physical CPU `pcpu` (affinity `mpidr`) through firmware;
  * it enters core_secondary_main(). Returns 0 or a negative firmware code. */
 int64_t arch_cpu_start(uint32_t pcpu, uint64_t mpidr);

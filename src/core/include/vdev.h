@@ -14,6 +14,18 @@ struct vdev_ops {
      * alignment); the VM then gets the fault policy. Reads fill *value. */
     bool (*read)(struct vcpu *v, void *dev, uint64_t offset, uint32_t width, uint64_t *value);
     bool (*write)(struct vcpu *v, void *dev, uint64_t offset, uint32_t width, uint64_t value);
+    /* Optional (NULL: none), called by the arch's fast exit path before the
+     * full one: answer the access completely and return true, or change
+     * nothing and return false to have it go through read/write. For the
+     * accesses a device sees by the thousand (a console's flag register
+     * and data register, constant ID registers). It runs with the VCPU's
+     * state not fully saved: it may take the device's lock and, to print,
+     * the VM's and the console's, nothing else (no logging, no vGIC
+     * calls, no waiting for other CPUs).
+     * Loads fill *value; stores pass it (the whole register, as to
+     * write). Offsets and widths are not checked beforehand, except that
+     * the access lies inside the window. */
+    bool (*fast)(void *dev, uint64_t offset, uint32_t width, bool is_write, uint64_t *value);
 };
 
 /* The windows come from the generator (cfg_vm.vdevs, in that order); the

@@ -233,6 +233,10 @@ void arch_cpu_idle(void)
 {
 }
 
+void arch_cpu_relax(void)
+{
+}
+
 int64_t arch_cpu_start(uint32_t pcpu, uint64_t mpidr)
 {
     (void)mpidr;

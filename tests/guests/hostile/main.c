@@ -335,6 +335,41 @@ static uint64_t ldar_w(uint64_t a)
     return v;
 }
 
+/* MMIO through the guest's x19-x29, which the hypervisor's fast exit path does not save
+ * up front (it asks for them with FAST_AGAIN): a constant GICD load into x21, a PL011 FR
+ * load into x25 and a DR store of '\r' (dropped by the console) from x27. The loads must
+ * land in their registers and every other one of x19-x29 keep its value. */
+static void mmio_high_regs(void)
+{
+    uint64_t out[11];
+    const uint32_t typer = mmio_read32(GICD_TYPER);
+
+    __asm__ volatile(
+        "mov x9, x29\n"
+        "mov x19, #0x1919\n mov x20, #0x2020\n mov x21, #0x2121\n mov x22, #0x2222\n"
+        "mov x23, #0x2323\n mov x24, #0x2424\n mov x25, #0x2525\n mov x26, #0x2626\n"
+        "mov x27, #13\n mov x28, #0x2828\n mov x29, #0x2929\n"
+        "ldr w21, [%1]\n"
+        "ldr w25, [%2, #0x18]\n"
+        "strb w27, [%2]\n"
+        "stp x19, x20, [%0]\n stp x21, x22, [%0, #16]\n stp x23, x24, [%0, #32]\n"
+        "stp x25, x26, [%0, #48]\n stp x27, x28, [%0, #64]\n str x29, [%0, #80]\n"
+        "mov x29, x9\n"
+        : : "r"(out), "r"(GICD_TYPER), "r"(UART_PA)
+        : "x9", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "memory");
+    static const uint64_t kept[11] = { 0x1919, 0x2020, 0, 0x2222, 0x2323, 0x2424, 0,
+                                       0x2626, 13, 0x2828, 0x2929 };
+    unsigned bad = 0;
+    for (unsigned i = 0; i < 11u; i++)
+        if (i != 2u && i != 6u && out[i] != kept[i])
+            bad |= 1u << i;
+    if (bad == 0u && out[2] == typer && (out[6] & 0xb8u) == 0x90u)
+        SAY("fast-regs-x19-x29 typer=0x%lx fr=0x%lx ok", out[2], out[6]);
+    else
+        SAY("fast-regs-x19-x29 BAD changed=0x%lx x21=0x%lx want 0x%lx x25=0x%lx", (uint64_t)bad, out[2],
+            (uint64_t)typer, out[6]);
+}
+
 static void mmio_valid(void)
 {
     expect_u("gicd-ctlr-ldr-w", mmio_read32(GICD_CTLR), 0x50);
@@ -362,6 +397,7 @@ static void mmio_valid(void)
         mmio_write8(UART_PA, (uint8_t)*p);
     __asm__ volatile("ldr wzr, [%0]" : : "r"(GICD_CTLR) : "memory");
     SAY("gicd-ctlr-ldr-wzr completed ok");
+    mmio_high_regs();
 }
 
 static void mmio_unaligned_mmu_off(void)

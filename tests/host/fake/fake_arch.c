@@ -176,6 +176,13 @@ void arch_cpu_idle(void)
     }
 }
 
+void arch_cpu_relax(void)
+{
+    if (fake.cpu < CFG_NUM_PCPUS) {
+        fake.cpus[fake.cpu].relaxes++;
+    }
+}
+
 int64_t arch_cpu_start(uint32_t pcpu, uint64_t mpidr)
 {
     if (pcpu >= CFG_NUM_PCPUS) {

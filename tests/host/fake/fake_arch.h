@@ -58,6 +58,7 @@ struct fake_cpu_state {
     uint32_t irq_head, irq_len;
     uint32_t kicks;              /* arch_irq_kick(this cpu) calls */
     uint32_t idles;
+    uint32_t relaxes;            /* arch_cpu_relax() calls (not traced) */
     uint32_t done[FAKE_LOG_MAX], n_done;
     uint32_t dropped[FAKE_LOG_MAX], n_dropped;
     uint64_t timer_deadline;     /* last arch_timer_set() on this CPU */

@@ -25,8 +25,14 @@ struct vcpu;
 void secondary_entry(void);
 uint64_t hv_guest_enter(struct guest_regs *regs, struct vcpu *v);
 /* Called by the vectors with the guest's x0-x18 and x30 saved: 0 if the
- * exit was answered and the guest resumes, else kind + 1 (fast_exit.c). */
+ * exit was answered and the guest resumes, FAST_AGAIN to be called again
+ * as fast_exit_again once x19-x29 are saved too, else kind + 1, for the
+ * full path (fast_exit.c). */
+#define FAST_AGAIN 16u /* as in vectors.S */
 uint64_t fast_exit(uint64_t kind, struct vcpu *v);
+/* The synchronous exception fast_exit answered FAST_AGAIN, with every
+ * guest register saved: 0 if answered, else EXC_SYNC + 1. */
+uint64_t fast_exit_again(struct vcpu *v);
 void fp_save(struct fp_state *fp);
 void fp_restore(const struct fp_state *fp);
 
