@@ -346,11 +346,13 @@ void vgic_unload(struct vcpu *v)
     }
     /* A linked private interrupt still waiting for a list register holds
      * its physical twin active (we dropped its priority only): release it,
-     * or this CPU would never see that interrupt again. */
-    for (n = 0u; n < VGIC_NR_PRIV; n++) {
-        struct vgic_irq *irq = &v->arch.vgic.priv[n];
+     * or this CPU would never see that interrupt again. The virtual
+     * timer's is the only private interrupt ever linked (its injections:
+     * arch_vcpu_inject_hw, vgic_fast_inject_*), so only it is checked. */
+    {
+        struct vgic_irq *irq = &v->arch.vgic.priv[CFG_TIMER_VIRT_IRQ % VGIC_NR_PRIV];
         if ((irq->flags & VIRQ_HW) != 0u) {
-            write_icc_dir_el1(n);
+            write_icc_dir_el1(CFG_TIMER_VIRT_IRQ);
             irq->flags &= (uint8_t)~VIRQ_HW;
         }
     }
