@@ -1,6 +1,10 @@
 /* Reads the boot DTB with libfdt, once, on the boot CPU before any VM
  * exists, and checks it against cfg_platform: CPUs and their MPIDRs, RAM
  * covering the hypervisor and every VM region, GICv3 and UART addresses.
+ * Memory nodes and devices are found in a single walk over the tree that
+ * keeps each level's #address-cells/#size-cells: libfdt's own lookups
+ * (fdt_parent_offset, fdt_node_offset_by_compatible) each rescan the tree
+ * from the root, which made up most of the hypervisor's boot time.
  * (libfdt was built with FP/SIMD: it must never run while a guest's FP
  * state is live; at boot there is none.) */
 #include <libfdt.h>
@@ -10,10 +14,33 @@
 #include "log.h"
 
 #define MAX_RAM_BANKS 8u
+/* Nesting the walk follows; real device trees use fewer than 8 levels. */
+#define MAX_DEPTH 16
 
 struct ram_bank {
     uint64_t base;
     uint64_t size;
+};
+
+/* How a node's reg is read: its parent's #address-cells and #size-cells. */
+struct cells {
+    int ac;
+    int sc;
+};
+
+/* A device found by the walk: the first node with its compatible string. */
+struct found_node {
+    int node;     /* -1: none */
+    struct cells cells;
+};
+
+/* What the walk collects. */
+struct dtb_scan {
+    struct ram_bank banks[MAX_RAM_BANKS];
+    uint32_t num_banks;
+    struct found_node gic;
+    struct found_node uart;
+    bool too_deep;
 };
 
 static uint64_t read_cells(const fdt32_t *p, int cells)
@@ -27,26 +54,135 @@ static uint64_t read_cells(const fdt32_t *p, int cells)
     return v;
 }
 
-/* reg entry `index` of node `node` under a parent with the given cells. */
-static bool read_reg(const void *fdt, int node, uint32_t index, uint64_t *base, uint64_t *size)
+/* reg entry `index` of node `node`, whose parent has the given cells. */
+static bool read_reg(const void *fdt, int node, struct cells c, uint32_t index, uint64_t *base,
+                     uint64_t *size)
 {
-    int parent = fdt_parent_offset(fdt, node);
-    int ac = fdt_address_cells(fdt, parent);
-    int sc = fdt_size_cells(fdt, parent);
     int len = 0;
     const fdt32_t *reg = (const fdt32_t *)fdt_getprop(fdt, node, "reg", &len);
     uint32_t stride;
 
-    if ((reg == NULL) || (ac < 1) || (ac > 2) || (sc < 0) || (sc > 2)) {
+    if ((reg == NULL) || (c.ac < 1) || (c.ac > 2) || (c.sc < 0) || (c.sc > 2)) {
         return false;
     }
-    stride = (uint32_t)(ac + sc);
+    stride = (uint32_t)c.ac + (uint32_t)c.sc;
     if ((uint32_t)len < ((index + 1u) * stride * 4u)) {
         return false;
     }
-    *base = read_cells(&reg[index * stride], ac);
-    *size = (sc == 0) ? 0u : read_cells(&reg[(index * stride) + (uint32_t)ac], sc);
+    *base = read_cells(&reg[index * stride], c.ac);
+    *size = (c.sc == 0) ? 0u : read_cells(&reg[(index * stride) + (uint32_t)c.ac], c.sc);
     return true;
+}
+
+/* The properties of one node the walk looks at, from one pass over its
+ * properties (a libfdt lookup by name is a pass of its own, each). */
+struct node_props {
+    bool memory;   /* device_type = "memory" */
+    bool gic;      /* compatible with "arm,gic-v3" */
+    bool uart;     /* compatible with "arm,pl011" */
+    struct cells own; /* its #address-cells / #size-cells: for its children */
+};
+
+/* A #address-cells / #size-cells value (one big-endian cell); -1 if
+ * malformed (read_reg then rejects every reg that needs it). */
+static int cells_value(const char *val, int len)
+{
+    uint32_t v = 0u;
+    int i;
+
+    if (len != 4) {
+        return -1;
+    }
+    for (i = 0; i < 4; i++) {
+        v = (v << 8) | (uint32_t)(uint8_t)val[i];
+    }
+    return (v <= 4u) ? (int)v : -1;
+}
+
+static void read_props(const void *fdt, int node, struct node_props *p)
+{
+    int prop;
+
+    p->memory = false;
+    p->gic = false;
+    p->uart = false;
+    p->own.ac = 2; /* the defaults when absent (devicetree specification) */
+    p->own.sc = 1;
+    fdt_for_each_property_offset(prop, fdt, node) {
+        const char *name = NULL;
+        int len = 0;
+        const char *val = (const char *)fdt_getprop_by_offset(fdt, prop, &name, &len);
+
+        if ((val == NULL) || (name == NULL)) {
+            continue;
+        }
+        if (strcmp(name, "device_type") == 0) {
+            p->memory = fdt_stringlist_contains(val, len, "memory") != 0;
+        } else if (strcmp(name, "compatible") == 0) {
+            p->gic = fdt_stringlist_contains(val, len, "arm,gic-v3") != 0;
+            p->uart = fdt_stringlist_contains(val, len, "arm,pl011") != 0;
+        } else if (strcmp(name, "#address-cells") == 0) {
+            p->own.ac = cells_value(val, len);
+        } else if (strcmp(name, "#size-cells") == 0) {
+            p->own.sc = cells_value(val, len);
+        } else {
+            /* not needed */
+        }
+    }
+}
+
+static void read_banks(const void *fdt, int node, struct cells parent, struct dtb_scan *s)
+{
+    uint32_t i;
+
+    for (i = 0u; (i < MAX_RAM_BANKS) && (s->num_banks < MAX_RAM_BANKS); i++) {
+        struct ram_bank *b = &s->banks[s->num_banks];
+        if (!read_reg(fdt, node, parent, i, &b->base, &b->size)) {
+            break;
+        }
+        s->num_banks++;
+    }
+}
+
+static void note_device(int node, struct cells parent, bool match, struct found_node *f)
+{
+    if (match && (f->node < 0)) {
+        f->node = node;
+        f->cells = parent;
+    }
+}
+
+/* One walk in tree order: every memory node's reg entries (any depth, as
+ * device_type = "memory" says, not the name) and the first GICv3 and
+ * PL011 (as fdt_node_offset_by_compatible would find them). */
+static void scan_tree(const void *fdt, struct dtb_scan *s)
+{
+    struct cells level[MAX_DEPTH]; /* what children of the node at each depth use */
+    int depth = 0;
+    int node = 0;                  /* the root */
+
+    s->num_banks = 0u;
+    s->gic.node = -1;
+    s->uart.node = -1;
+    s->too_deep = false;
+    while ((node >= 0) && (depth >= 0)) {
+        if (depth >= MAX_DEPTH) {
+            s->too_deep = true;
+        } else {
+            struct node_props p;
+            read_props(fdt, node, &p);
+            level[depth] = p.own;
+            if (depth > 0) {
+                struct cells parent = level[depth - 1];
+                if (p.memory) {
+                    read_banks(fdt, node, parent, s);
+                }
+                note_device(node, parent, p.gic, &s->gic);
+                note_device(node, parent, p.uart, &s->uart);
+            }
+        }
+        node = fdt_next_node(fdt, node, &depth);
+    }
 }
 
 static uint32_t check_cpus(const void *fdt)
@@ -108,28 +244,6 @@ static uint32_t check_cpus(const void *fdt)
     return errors;
 }
 
-static uint32_t read_ram(const void *fdt, struct ram_bank *banks)
-{
-    uint32_t n = 0u;
-    int node;
-
-    for (node = fdt_next_node(fdt, -1, NULL); node >= 0; node = fdt_next_node(fdt, node, NULL)) {
-        const char *type = (const char *)fdt_getprop(fdt, node, "device_type", NULL);
-        uint32_t i;
-
-        if ((type == NULL) || (strcmp(type, "memory") != 0)) {
-            continue;
-        }
-        for (i = 0u; n < MAX_RAM_BANKS; i++) {
-            if (!read_reg(fdt, node, i, &banks[n].base, &banks[n].size)) {
-                break;
-            }
-            n++;
-        }
-    }
-    return n;
-}
-
 static bool ram_covers(const struct ram_bank *banks, uint32_t n, uint64_t base, uint64_t size)
 {
     uint32_t i;
@@ -143,10 +257,10 @@ static bool ram_covers(const struct ram_bank *banks, uint32_t n, uint64_t base, 
     return false;
 }
 
-static uint32_t check_ram(const void *fdt)
+static uint32_t check_ram(const struct dtb_scan *s)
 {
-    struct ram_bank banks[MAX_RAM_BANKS];
-    uint32_t n = read_ram(fdt, banks);
+    const struct ram_bank *banks = s->banks;
+    uint32_t n = s->num_banks;
     uint32_t errors = 0u;
     uint32_t v;
 
@@ -176,18 +290,17 @@ static uint32_t check_ram(const void *fdt)
     return errors;
 }
 
-static uint32_t check_device(const void *fdt, const char *compatible, const char *what,
-                             uint32_t index, uint64_t expected)
+static uint32_t check_device(const void *fdt, const struct found_node *f, const char *compatible,
+                             const char *what, uint32_t index, uint64_t expected)
 {
-    int node = fdt_node_offset_by_compatible(fdt, -1, compatible);
     uint64_t base = 0u;
     uint64_t size = 0u;
 
-    if (node < 0) {
+    if (f->node < 0) {
         log_line("boot DTB: no %s (compatible \"%s\")", what, compatible);
         return 1u;
     }
-    if (!read_reg(fdt, node, index, &base, &size)) {
+    if (!read_reg(fdt, f->node, f->cells, index, &base, &size)) {
         log_line("boot DTB: %s has no usable reg", what);
         return 1u;
     }
@@ -201,6 +314,7 @@ static uint32_t check_device(const void *fdt, const char *compatible, const char
 
 uint32_t boot_fdt_check(const void *fdt)
 {
+    struct dtb_scan scan;
     uint32_t errors = 0u;
     int err = fdt_check_header(fdt);
 
@@ -209,9 +323,14 @@ uint32_t boot_fdt_check(const void *fdt)
         return 1u;
     }
     errors += check_cpus(fdt);
-    errors += check_ram(fdt);
-    errors += check_device(fdt, "arm,gic-v3", "GICv3 distributor", 0u, cfg_platform.gicd_base);
-    errors += check_device(fdt, "arm,gic-v3", "GICv3 redistributors", 1u, cfg_platform.gicr_base);
-    errors += check_device(fdt, "arm,pl011", "PL011 UART", 0u, cfg_platform.uart_base);
+    scan_tree(fdt, &scan);
+    if (scan.too_deep) {
+        log_line("boot DTB: nodes nested deeper than %d levels", MAX_DEPTH);
+        errors++;
+    }
+    errors += check_ram(&scan);
+    errors += check_device(fdt, &scan.gic, "arm,gic-v3", "GICv3 distributor", 0u, cfg_platform.gicd_base);
+    errors += check_device(fdt, &scan.gic, "arm,gic-v3", "GICv3 redistributors", 1u, cfg_platform.gicr_base);
+    errors += check_device(fdt, &scan.uart, "arm,pl011", "PL011 UART", 0u, cfg_platform.uart_base);
     return errors;
 }

@@ -136,6 +136,17 @@ static void t_uart(void)
 }
 
 /* REQ-BOOT-02 */
+static void t_nested_nodes(void)
+{
+    /* The bus's 32-bit cells read RAM and UART right; the first PL011 in
+     * tree order is the one checked. */
+    CHECK_EQ(check_file("good_nested"), 0);
+    CHECK_EQ(logged_problems(), 0);
+    CHECK_EQ(check_file("too_deep"), 1);
+    CHECK_CONTAINS(fake.console, "[hv] boot DTB: nodes nested deeper than 16 levels\r\n");
+}
+
+/* REQ-BOOT-02 */
 static void t_not_a_dtb(void)
 {
     static const uint64_t zeros[16];
@@ -164,6 +175,7 @@ static const struct test_case cases[] = {
     TEST(ram_misses_hypervisor),
     TEST(gic_wrong),
     TEST(uart),
+    TEST(nested_nodes),
     TEST(not_a_dtb),
 };
 
