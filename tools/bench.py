@@ -48,6 +48,9 @@ CONFIGS = {
     "dual_linux": "config/dual_linux.toml",
     "dual_baremetal": "config/dual_baremetal.toml",
 }
+# The one-VM Linux configurations (they embed the bench initramfs); each one's
+# raw results are keyed by its name without "bench_": linux, linux_quiet, ...
+LINUX_BENCH = [n for n in CONFIGS if n.startswith("bench_linux")]
 
 # Figure metadata: unit, group, what it is, and the target (informational).
 FIGURES = [
@@ -148,7 +151,7 @@ def build_linux_userland():
         raise BenchError(f"tests/bench/mk_initramfs.py failed:\n{r.stdout}{r.stderr}")
     # The Makefile does not know that these images embed the bench initramfs:
     # re-assemble their images.S when it is newer.
-    for name in ("bench_linux", "bench_linux_quiet", "bench_linux_passthrough"):
+    for name in LINUX_BENCH:
         obj = os.path.join(ROOT, "build", PLATFORM, name, "obj", "gen", "images.o")
         if os.path.isfile(obj) and os.path.getmtime(obj) < os.path.getmtime(initramfs):
             os.unlink(obj)
@@ -415,16 +418,14 @@ def footprint(build_dir):
 
 # ---------------------------------------------------------------- the benchmark
 
+def vm_table(config_name, vm_index=0):
+    with open(os.path.join(ROOT, CONFIGS[config_name]), "rb") as f:
+        return tomllib.load(f)["vm"][vm_index]
+
+
 def vm_geometry(config_name, vm_index=0):
-    with open(os.path.join(ROOT, CONFIGS[config_name]), "rb") as f:
-        c = tomllib.load(f)
-    vm = c["vm"][vm_index]
+    vm = vm_table(config_name, vm_index)
     return vm["name"], len(vm["vcpus"]), vm["memory"][0]["size"] >> 20, vm.get("bootargs", "")
-
-
-def vm_console(config_name, vm_index=0):
-    with open(os.path.join(ROOT, CONFIGS[config_name]), "rb") as f:
-        return tomllib.load(f)["vm"][vm_index].get("console", "emulated")
 
 
 def check_position_independent():
@@ -501,12 +502,12 @@ def run_all(dirs):
     log("bench: VCPU switch")
     raw["switch"] = parse_guest(hv_run(dirs["bench_switch"], "VCPU switch"), "VCPU switch")
 
-    for cfg, key in (("bench_linux", "linux"), ("bench_linux_quiet", "linux_quiet"),
-                     ("bench_linux_passthrough", "linux_passthrough")):
+    for cfg in LINUX_BENCH:
+        key = cfg[len("bench_"):]
         vm, vcpus, mib, bootargs = vm_geometry(cfg)
         log(f"bench: Linux ({cfg}) in a VM")
         # A passthrough VM writes the UART itself: its lines have no prefix.
-        own = None if vm_console(cfg) == "passthrough" else vm
+        own = None if vm_table(cfg).get("console") == "passthrough" else vm
         raw[key + "_hv"] = parse_linux(hv_run(dirs[cfg], cfg), own, cfg)
         log(f"bench: Linux ({cfg}) on bare QEMU")
         # The VM's own generated DTB, so that both kernels see the same devices.

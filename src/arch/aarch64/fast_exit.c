@@ -90,21 +90,33 @@ FAST_HANDLER fast_sysreg(struct vcpu *v, uint32_t iss, bool all)
     return FAST_DONE;
 }
 
+/* The end of an answered MMIO load: the value into the target register
+ * (sized and sign-extended as the syndrome says), then past the load. */
+static inline __attribute__((always_inline)) uint64_t load_done(struct vcpu *v, uint32_t iss, uint64_t val)
+{
+    uint32_t rt = ISS_DABT_SRT(iss);
+
+    if (rt != 31u) {
+        v->arch.regs.x[rt] = mmio_load_value(val, 1u << ISS_DABT_SAS(iss), iss_dabt_extend(iss));
+    }
+    step_over();
+    return FAST_DONE;
+}
+
 /* A trapped load or store answered by the device's fast op (the PL011's
  * flag and data registers). Separate from fast_mmio so that only this path
  * pays for the call. */
 FAST_HANDLER fast_mmio_dev(struct vcpu *v, uint32_t iss, const struct vdev *d, uint64_t off)
 {
     uint32_t rt = ISS_DABT_SRT(iss);
-    uint32_t width = 1u << ISS_DABT_SAS(iss);
     bool is_write = (iss & ISS_DABT_WNR) != 0u;
     uint64_t val = (is_write && (rt != 31u)) ? v->arch.regs.x[rt] : 0u;
 
-    if ((d->ops->fast == NULL) || !d->ops->fast(d->dev, off, width, is_write, &val)) {
+    if (!d->ops->fast(d->dev, off, 1u << ISS_DABT_SAS(iss), is_write, &val)) {
         return FULL_SYNC;
     }
-    if (!is_write && (rt != 31u)) {
-        v->arch.regs.x[rt] = mmio_load_value(val, width, iss_dabt_extend(iss));
+    if (!is_write) {
+        return load_done(v, iss, val);
     }
     step_over();
     return FAST_DONE;
@@ -113,15 +125,15 @@ FAST_HANDLER fast_mmio_dev(struct vcpu *v, uint32_t iss, const struct vdev *d, u
 /* A trapped MMIO access wholly inside one emulated window. The vGIC
  * distributor's constant registers are answered here, inline: it is this
  * architecture's own device and its hottest read. Compilers keep values in
- * x19-x29 too: an access through one of those to a device that may answer
+ * x19-x29 too: an access through one of those that may be answered here
  * is worth the eleven stores that let fast_exit_again see it (`all`). */
 FAST_HANDLER fast_mmio(struct vcpu *v, uint32_t iss, bool all)
 {
-    uint32_t rt = ISS_DABT_SRT(iss);
     uint32_t width = 1u << ISS_DABT_SAS(iss);
     uint64_t ipa;
+    uint64_t off;
     const struct vdev *d;
-    uint64_t val;
+    uint64_t val = 0u;
 
     if ((iss & ISS_DABT_ISV) == 0u) {
         return FULL_SYNC;
@@ -131,21 +143,20 @@ FAST_HANDLER fast_mmio(struct vcpu *v, uint32_t iss, bool all)
     if ((d == NULL) || (((ipa - d->base) + width) > d->size)) {
         return FULL_SYNC;
     }
-    if (!reg_saved(rt, all)) {
-        return ((d->kind == CFG_VDEV_GICD) || (d->ops->fast != NULL)) ? FAST_AGAIN : FULL_SYNC;
-    }
-    if (d->kind != CFG_VDEV_GICD) {
-        return fast_mmio_dev(v, iss, d, ipa - d->base);
-    }
-    if (((iss & ISS_DABT_WNR) != 0u) || (width != 4u)
-        || !vgic_dist_const((uint32_t)(ipa - d->base), &val)) {
+    off = ipa - d->base;
+    if (d->kind == CFG_VDEV_GICD) {
+        if (((iss & ISS_DABT_WNR) != 0u) || (width != 4u) || !vgic_dist_const((uint32_t)off, &val)) {
+            return FULL_SYNC;
+        }
+    } else if (d->ops->fast == NULL) {
         return FULL_SYNC;
+    } else {
+        /* the device decides: fast_mmio_dev */
     }
-    if (rt != 31u) {
-        v->arch.regs.x[rt] = mmio_load_value(val, width, iss_dabt_extend(iss));
+    if (!reg_saved(ISS_DABT_SRT(iss), all)) {
+        return FAST_AGAIN;
     }
-    step_over();
-    return FAST_DONE;
+    return (d->kind == CFG_VDEV_GICD) ? load_done(v, iss, val) : fast_mmio_dev(v, iss, d, off);
 }
 
 /* The physical interrupt just signalled: the running VCPU's virtual timer

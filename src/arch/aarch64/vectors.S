@@ -105,7 +105,7 @@ guest_exit_fast_path:
     bl      fast_exit               /* 0: answered; FAST_AGAIN; else kind + 1 */
     ldr     x1, [sp, #16]
     cbnz    x0, 1f
-    ldr     x30, [x1, #240]
+3:  ldr     x30, [x1, #240]         /* answered: back into the guest */
     load_x2_x17 x1
     ldr     x18, [x1, #144]
     ldp     x0, x1, [x1, #0]
@@ -123,18 +123,13 @@ guest_exit_fast_path:
     bl      fast_exit_again         /* 0: answered; else EXC_SYNC + 1 */
     ldr     x1, [sp, #16]
     cbnz    x0, 2f
-    ldr     x30, [x1, #240]
     ldr     x19, [x1, #152]         /* a load may have written one of them */
     ldp     x20, x21, [x1, #160]
     ldp     x22, x23, [x1, #176]
     ldp     x24, x25, [x1, #192]
     ldp     x26, x27, [x1, #208]
     ldp     x28, x29, [x1, #224]
-    load_x2_x17 x1
-    ldr     x18, [x1, #144]
-    ldp     x0, x1, [x1, #0]
-    add     sp, sp, #16
-    eret
+    b       3b
 2:  sub     x0, x0, #1
     ldr     x30, [x1, #240]         /* the tail stores it again */
     add     sp, sp, #16             /* the guest's x0, x1: saved above */

@@ -207,6 +207,17 @@ static uint32_t best_pending(struct vcpu *v)
     return best;
 }
 
+/* Deactivate the physical twins of linked private interrupts released
+ * while not in a list register (vgic_hw_release): only their own CPU may.
+ * Caller holds the vGIC lock. */
+static void hw_deact_drain(struct vgic_cpu_state *g)
+{
+    while (g->hw_deact != 0u) {
+        write_icc_dir_el1((uint32_t)__builtin_ctz(g->hw_deact));
+        g->hw_deact &= g->hw_deact - 1u;
+    }
+}
+
 static void set_hcr(struct vcpu *v, uint64_t hcr)
 {
     if (v->arch.vgic.hcr != hcr) {
@@ -228,11 +239,7 @@ void vgic_flush(struct vcpu *v)
         return;
     }
     vgic_lock(v->vm);
-    while (g->hw_deact != 0u) {
-        uint32_t id = (uint32_t)__builtin_ctz(g->hw_deact);
-        write_icc_dir_el1(id);
-        g->hw_deact &= g->hw_deact - 1u;
-    }
+    hw_deact_drain(g);
     if (g->repend) {
         g->repend = false;
         for (n = 0u; n < nr; n++) {
@@ -340,10 +347,7 @@ void vgic_unload(struct vcpu *v)
             lr_write(n, 0u);
         }
     }
-    while (v->arch.vgic.hw_deact != 0u) { /* released while not in an LR */
-        write_icc_dir_el1((uint32_t)__builtin_ctz(v->arch.vgic.hw_deact));
-        v->arch.vgic.hw_deact &= v->arch.vgic.hw_deact - 1u;
-    }
+    hw_deact_drain(&v->arch.vgic);
     /* A linked private interrupt still waiting for a list register holds
      * its physical twin active (we dropped its priority only): release it,
      * or this CPU would never see that interrupt again. The virtual

@@ -52,8 +52,7 @@ void vm_request_stop(struct vm *vm, bool restart);
 /* A guest-caused fault on `v`: one log line, then the VM's fault policy. */
 void vm_fault(struct vcpu *v);
 
-/* Register an emulated MMIO window (boot only). */
-/* Bind the handlers of the VM's emulated window of kind CFG_VDEV_*. */
+/* Bind the handlers of the VM's emulated window of kind CFG_VDEV_* (boot only). */
 void vm_bind_vdev(struct vm *vm, uint32_t kind, const struct vdev_ops *ops, void *dev);
 
 /* The emulated window holding guest-physical `addr`, or NULL. The
